@@ -1,0 +1,24 @@
+# supalert: `make demo` and `make test` are the two commands a newcomer needs (see README.md).
+PY := .venv/bin/python
+
+.PHONY: help setup demo test lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+setup: ## Install Postgres 15 + extensions, the venv, Deno and the Supabase CLI (idempotent)
+	@bash scripts/setup.sh
+
+demo: setup ## Start the embedded local Postgres, migrate it and show its status
+	@$(PY) deploy.py migrate
+	@$(PY) deploy.py status
+
+test: setup ## Every test and lint (pytest against a throwaway Postgres with pg_cron)
+	@$(PY) -m pytest
+
+lint: setup ## Only the lints (ruff, sqlfluff, squawk, plpgsql_check, supabase db lint/advisors)
+	@$(PY) -m pytest tests/test_lints.py
+
+clean: ## Stop the local Postgres and remove it, the venv and the tools
+	-@$(PY) deploy.py local stop
+	rm -rf .local .venv tools/node_modules

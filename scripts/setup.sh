@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs everything supalert's demo and tests need on a fresh Debian 12 machine, as root, with no manual step.
+# Idempotent: each step checks first, so a re-run on a ready machine takes seconds.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+say() { printf 'setup: %s\n' "$*"; }
+started=$(date +%s)
+
+# 1. Postgres 15 and the extensions the rules and tests use (Debian's packages).
+apt_packages=(postgresql-15 postgresql-15-cron postgresql-15-plpgsql-check postgresql-15-pgtap)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    say "missing Debian packages: ${missing[*]}; run this script as root (or install them) and re-run" >&2
+    exit 1
+  fi
+  say "installing ${missing[*]} (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+else
+  say "Debian packages present"
+fi
+# Debian's package starts a cluster of its own on 5432; supalert runs its own clusters and never uses that one.
+
+# 2. The Python virtual environment with the package and its dev extras.
+python_bin=${PYTHON:-python3}
+stamp=.venv/.supalert-installed
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$python_bin" -m venv .venv
+fi
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  say "installing the supalert package with dev extras into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  touch "$stamp"
+else
+  say "Python environment up to date"
+fi
+
+# 3. Pinned Deno and Supabase CLI from the npm registry, into tools/node_modules (ignored by git).
+if [ ! -x tools/node_modules/.bin/deno ] || [ ! -x tools/node_modules/.bin/supabase ] \
+  || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+  say "installing Deno and the Supabase CLI (npm ci in tools/)"
+  (cd tools && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+else
+  say "Deno and Supabase CLI present"
+fi
+
+say "ready in $(($(date +%s) - started)) s"

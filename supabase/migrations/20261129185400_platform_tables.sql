@@ -1,0 +1,153 @@
+-- The public tables the platform's app and dashboard use, with the seed's column names: system_alerts (with the
+-- alert lifecycle) and the telemetry the rules read. RLS on every one: admins read; the app inserts only its own
+-- rows. A table that already exists must have the columns supalert reads, or this migration stops naming them.
+
+select monitoring.require_columns(
+    'public.system_alerts',
+    array[
+        'id', 'alert_type', 'title', 'message', 'severity', 'metadata', 'created_at', 'dismissed', 'is_read',
+        'status', 'fingerprint', 'occurrences', 'last_seen_at', 'resolved_at', 'acknowledged_at', 'acknowledged_by'
+    ]
+);
+
+create table if not exists public.system_alerts (
+    id uuid primary key default gen_random_uuid(),
+    alert_type text not null,
+    title text not null,
+    message text not null default '',
+    severity text not null,
+    metadata jsonb not null default '{}',
+    created_at timestamptz not null default now(),
+    -- The seed's two flags, kept equal to (status <> 'firing') by monitoring.system_alerts_sync_flags().
+    dismissed boolean not null default false,
+    is_read boolean not null default false,
+    status text not null default 'firing',
+    fingerprint text not null default '',
+    occurrences integer not null default 1,
+    last_seen_at timestamptz not null default now(),
+    resolved_at timestamptz,
+    acknowledged_at timestamptz,
+    acknowledged_by text,
+    constraint system_alerts_severity_known check (severity in ('critical', 'high', 'warning', 'info')),
+    constraint system_alerts_status_known check (status in ('firing', 'acknowledged', 'resolved')),
+    constraint system_alerts_occurrences_positive check (occurrences >= 1),
+    constraint system_alerts_resolved_at_iff_resolved check ((status = 'resolved') = (resolved_at is not null)),
+    constraint system_alerts_flags_follow_status check (dismissed = (status <> 'firing') and is_read = dismissed)
+);
+comment on table public.system_alerts is
+'One row per incident (rule + fingerprint), written only by monitoring.evaluate(). Open while resolved_at is null.';
+
+create or replace trigger system_alerts_sync_flags
+before insert or update on public.system_alerts
+for each row execute function monitoring.system_alerts_sync_flags();
+
+select monitoring.require_columns(
+    'public.error_logs',
+    array['id', 'severity', 'category', 'message', 'function_name', 'error_details', 'occurred_at', 'user_id']
+);
+
+create table if not exists public.error_logs (
+    id bigint generated always as identity primary key,
+    severity text not null,
+    category text,
+    message text not null,
+    function_name text,
+    error_details jsonb not null default '{}',
+    occurred_at timestamptz not null default now(),
+    user_id uuid default auth.uid(),
+    constraint error_logs_severity_known check (severity in ('critical', 'high', 'warning', 'info'))
+);
+comment on table public.error_logs is
+'Application errors. Edge functions insert as service_role; a signed-in user may insert rows for itself.';
+
+select monitoring.require_columns(
+    'public.performance_metrics',
+    array['id', 'metric_type', 'metric_name', 'duration_ms', 'metadata', 'client_id', 'recorded_at', 'user_id']
+);
+
+create table if not exists public.performance_metrics (
+    id bigint generated always as identity primary key,
+    metric_type text not null,
+    metric_name text not null,
+    duration_ms integer not null,
+    metadata jsonb,
+    client_id uuid,
+    recorded_at timestamptz not null default now(),
+    user_id uuid default auth.uid(),
+    constraint performance_metrics_duration_not_negative check (duration_ms >= 0)
+);
+comment on table public.performance_metrics is
+'Timings: metric_type edge_function (written by edge functions) or page_load (written by browsers, own rows).';
+
+select monitoring.require_columns(
+    'public.sms_delivery_log',
+    array['id', 'delivery_status', 'created_at']
+);
+
+create table if not exists public.sms_delivery_log (
+    id bigint generated always as identity primary key,
+    delivery_status text not null,
+    phone_number text,
+    provider_message_id text,
+    error_message text,
+    client_id uuid,
+    created_at timestamptz not null default now()
+);
+comment on table public.sms_delivery_log is
+'One row per SMS sent by the platform; delivery_status failed counts as a failure. Written by the server only.';
+
+select monitoring.require_columns(
+    'public.user_sessions',
+    array['id', 'user_id', 'started_at', 'last_active_at']
+);
+
+create table if not exists public.user_sessions (
+    id uuid primary key default gen_random_uuid(),
+    user_id uuid not null default auth.uid(),
+    started_at timestamptz not null default now(),
+    last_active_at timestamptz not null default now(),
+    user_agent text
+);
+comment on table public.user_sessions is
+'One row per signed-in session; the app bumps last_active_at. Active users = last_active_at in the last 15 min.';
+
+-- Supabase's default privileges give anon and authenticated everything on new public tables: take it back and
+-- grant the minimum. RLS decides the rows.
+revoke all on table public.system_alerts, public.error_logs, public.performance_metrics, public.sms_delivery_log,
+public.user_sessions from anon, authenticated;
+
+alter table public.system_alerts enable row level security;
+alter table public.error_logs enable row level security;
+alter table public.performance_metrics enable row level security;
+alter table public.sms_delivery_log enable row level security;
+alter table public.user_sessions enable row level security;
+
+grant select on table public.system_alerts to authenticated;
+create policy admins_read_alerts on public.system_alerts
+for select to authenticated using ((select monitoring.is_admin()));
+
+grant select, insert on table public.error_logs to authenticated;
+create policy admins_read_errors on public.error_logs
+for select to authenticated using ((select monitoring.is_admin()));
+create policy users_insert_own_errors on public.error_logs
+for insert to authenticated with check (user_id = (select auth.uid()));
+
+grant select, insert on table public.performance_metrics to authenticated;
+create policy admins_read_metrics on public.performance_metrics
+for select to authenticated using ((select monitoring.is_admin()));
+-- Browsers report page loads for themselves; edge-function timings come from the server (service_role) only.
+create policy users_insert_own_page_loads on public.performance_metrics
+for insert to authenticated with check (metric_type = 'page_load' and user_id = (select auth.uid()));
+
+grant select on table public.sms_delivery_log to authenticated;
+create policy admins_read_sms_log on public.sms_delivery_log
+for select to authenticated using ((select monitoring.is_admin()));
+
+grant select, insert on table public.user_sessions to authenticated;
+grant update (last_active_at, user_agent) on table public.user_sessions to authenticated;
+create policy own_or_admin_read_sessions on public.user_sessions
+for select to authenticated using (user_id = (select auth.uid()) or (select monitoring.is_admin()));
+create policy users_insert_own_sessions on public.user_sessions
+for insert to authenticated with check (user_id = (select auth.uid()));
+create policy users_update_own_sessions on public.user_sessions
+for update to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));

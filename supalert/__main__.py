@@ -1,0 +1,3 @@
+from supalert.cli import main
+
+main()

@@ -1,0 +1,53 @@
+"""What `deploy.py status` reports: the database, its migrations, pg_cron and its jobs, the monitoring schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from supalert.migrations import discover, make_plan
+
+
+def gather(conn: psycopg.Connection, migrations: Path) -> dict[str, Any]:
+    plan = make_plan(discover(migrations), conn)
+    version = conn.execute("select current_setting('server_version')").fetchone()[0]
+    extensions = dict(
+        conn.execute(
+            "select extname, extversion from pg_extension where extname in ('pg_cron', 'pg_net', 'supabase_vault')"
+        ).fetchall()
+    )
+    jobs: list[dict[str, Any]] = []
+    if "pg_cron" in extensions:
+        jobs = [
+            {"name": name, "schedule": schedule, "active": active}
+            for name, schedule, active in conn.execute(
+                "select jobname, schedule, active from cron.job order by jobname"
+            ).fetchall()
+        ]
+    monitoring = conn.execute(
+        "select (select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        "         where n.nspname = 'monitoring' and c.relkind in ('r', 'p')),"
+        "       (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+        "         where n.nspname = 'monitoring')"
+    ).fetchone()
+    return {
+        "database": conn.execute("select current_database()").fetchone()[0],
+        "server_version": version,
+        "migrations": {
+            "files": len(plan.files),
+            "applied": len(plan.files) - len(plan.pending),
+            "pending": [item.path.name for item in plan.pending],
+            "changed": [item.path.name for item in plan.changed],
+            "not_in_folder": plan.unknown_remote,
+        },
+        "extensions": {name: extensions.get(name) for name in ("pg_cron", "pg_net", "supabase_vault")},
+        "cron_jobs": jobs,
+        "monitoring": {"tables": monitoring[0], "functions": monitoring[1]},
+    }
+
+
+def healthy(report: dict[str, Any]) -> bool:
+    migrations = report["migrations"]
+    return not migrations["pending"] and not migrations["changed"] and report["extensions"]["pg_cron"] is not None

@@ -1,0 +1,83 @@
+"""pytest fixtures: one Supabase-shaped Postgres 15 cluster per run, a migrated clone per test."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.harness import BASE_DB, TestCluster, claims_for, set_claims, start_test_cluster
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The developer's shell must not steer the tests to a real database.
+for _name in ("SUPABASE_DB_URL", "DATABASE_URL", "SUPALERT_LOCAL_DIR", "SUPALERT_LOCAL_PORT"):
+    os.environ.pop(_name, None)
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[TestCluster]:
+    tc = start_test_cluster()
+    try:
+        yield tc
+    finally:
+        tc.cluster.destroy()  # also when tests fail
+
+
+@pytest.fixture
+def db(pg: TestCluster) -> Iterator[str]:
+    """URL of a fresh clone of the migrated template."""
+    with pg.clone() as name:
+        yield pg.url(name)
+
+
+@pytest.fixture
+def bare_db(pg: TestCluster) -> Iterator[str]:
+    """URL of a Supabase-shaped database with no supalert migration applied."""
+    with pg.clone(BASE_DB, prefix="bare") as name:
+        yield pg.url(name)
+
+
+@pytest.fixture
+def conn(db: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(db, autocommit=True) as connection:
+        yield connection
+
+
+@contextlib.contextmanager
+def acting_as(connection: psycopg.Connection, kind: str, user_id: str | None = None) -> Iterator[psycopg.Connection]:
+    """Run the block in a transaction as anon / user / admin / service_role, rolled back afterwards."""
+    role, claims = claims_for(kind, user_id)
+    tx = connection.transaction(force_rollback=True)
+    with tx:
+        set_claims(connection, role, claims)
+        yield connection
+
+
+@pytest.fixture
+def as_role():
+    return acting_as
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `python deploy.py ARGS` as a user would, capturing output."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "deploy.py"), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def cli():
+    return run_cli
