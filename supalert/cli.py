@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Annotated
 
 import psycopg
@@ -29,8 +28,10 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-local_app = typer.Typer(help="The embedded local Postgres (pg_cron preloaded) used when no database URL is given.",
-                        no_args_is_help=True)
+local_app = typer.Typer(
+    help="The embedded local Postgres (pg_cron preloaded) used when no database URL is given.",
+    no_args_is_help=True,
+)
 app.add_typer(local_app, name="local")
 
 out = Console(highlight=False, soft_wrap=True)
@@ -142,8 +143,10 @@ def _print_status(report: dict) -> None:
         "cron jobs",
         "\n".join(f"{j['name']}  {j['schedule']}{'' if j['active'] else '  (inactive)'}" for j in jobs) or "none",
     )
-    table.add_row("monitoring schema", f"{report['monitoring']['tables']} tables, "
-                  f"{report['monitoring']['functions']} functions")
+    table.add_row(
+        "monitoring schema",
+        f"{report['monitoring']['tables']} tables, {report['monitoring']['functions']} functions",
+    )
     out.print(table)
 
 
@@ -167,8 +170,10 @@ def new_migration(
         out.print("sql/ matches the migrations")
         return
     path, changed, removed = sqlsource.write_migration(root, folder, name)
-    out.print(f"wrote {path.relative_to(root)}: {len(changed)} sql/ file(s) copied"
-              + (f", {len(removed)} removed (drop by hand)" if removed else ""))
+    out.print(
+        f"wrote {path.relative_to(root)}: {len(changed)} sql/ file(s) copied"
+        + (f", {len(removed)} removed (drop by hand)" if removed else "")
+    )
     for item in changed:
         out.print(f"  {item.relpath}")
 
@@ -210,7 +215,8 @@ def local_url() -> None:
 def main() -> None:
     started = time.monotonic()
     try:
-        app(standalone_mode=False)
+        # In non-standalone mode click returns the code of a typer.Exit instead of raising it.
+        code = app(standalone_mode=False)
     except SupalertError as exc:
         if state["debug"]:
             raise
@@ -233,4 +239,4 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -51,10 +51,10 @@ def default_dir() -> Path:
     preferred = project_root() / ".local" / "postgres"
     probe = preferred.parent
     probe.mkdir(parents=True, exist_ok=True)
-    if _server_user_can_write(probe) or os.geteuid() == 0 and _chown_ok(probe):
+    if _server_user_can_write(probe) or (os.geteuid() == 0 and _chown_ok(probe)):
         return preferred
     digest = hashlib.sha256(str(project_root()).encode()).hexdigest()[:12]
-    return Path("/var/tmp") / f"supalert-{digest}" / "postgres"
+    return Path("/var/tmp") / f"supalert-{digest}" / "postgres"  # noqa: S108 - a fixed, per-project folder the `postgres` user owns
 
 
 def _chown_ok(path: Path) -> bool:

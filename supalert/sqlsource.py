@@ -91,7 +91,10 @@ def write_migration(root: Path, migrations: Path, name: str) -> tuple[Path, list
         "-- migration instead of editing them. Hand-written statements may go above or below the blocks.",
     ]
     for relpath in removed:
-        header += [f"-- supalert:removed {relpath}", f"-- sql/ no longer has {relpath}: drop what it defined, by hand."]
+        header += [
+            f"-- supalert:removed {relpath}",
+            f"-- sql/ no longer has {relpath}: drop what it defined, by hand.",
+        ]
     if not changed:
         header.append("-- No sql/ file changed since the last migration.")
     path.write_text("\n".join(header) + "\n\n" + "\n".join(f.as_block() for f in changed))

@@ -4,9 +4,10 @@ Databases, in the order they are made:
 - supalert_base: Supabase's shape (roles, auth.* helpers, default privileges) plus pg_cron, plpgsql_check and
   pgtap, and no supalert migration. pg_cron can only be created in cron.database_name, so the cluster first runs
   with cron.database_name = supalert_base, then restarts pointing it at supalert_cron.
+- supalert_cron: base + every migration, pg_cron's database (cron.database_name), never dropped while the server
+  lives, so the launcher runs its jobs (tests that need real job runs use it).
 - supalert_template: base + every migration; each test gets a clone (pytest-postgresql's DatabaseJanitor).
-- supalert_cron: a clone of the template that is never dropped while the server lives, so pg_cron's launcher can
-  run jobs in it (tests that need real job runs use it).
+  Jobs scheduled in a clone are rows only: the launcher reads cron.job in supalert_cron alone.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ BASE_DB = "supalert_base"
 TEMPLATE_DB = "supalert_template"
 CRON_DB = "supalert_cron"
 PASSWORD_USER = "supalert_pw_user"
-PASSWORD = "right-horse-battery"  # noqa: S105 - a throwaway role of the throwaway test cluster
+PASSWORD = "right-horse-battery"
 
 FAST_SETTINGS = {
     # A disposable cluster: durability buys nothing here, speed does.
@@ -112,13 +113,15 @@ def _build_databases(tc: TestCluster) -> None:
         conn.execute("create extension if not exists pg_cron with schema pg_catalog")
         conn.execute("create extension if not exists plpgsql_check with schema extensions")
         conn.execute("create extension if not exists pgtap with schema extensions")
-    # Point pg_cron at a database that will exist only as a clone, so base and template stay clonable.
+    # Point pg_cron at a database made only after the restart, so that base and template stay clonable (the
+    # launcher keeps a connection to its database, and CREATE DATABASE ... TEMPLATE needs none).
     tc.cluster.cron_database = CRON_DB
     tc.cluster.restart()
+    tc.janitor(CRON_DB, BASE_DB).init()  # exists before any migration schedules a job (pg_cron checks)
     tc.janitor(TEMPLATE_DB, BASE_DB).init()
-    with psycopg.connect(tc.url(TEMPLATE_DB), autocommit=True) as conn:
-        migrations.migrate(conn, migrations_dir(), report=lambda _line: None)
-    tc.janitor(CRON_DB, TEMPLATE_DB).init()
+    for dbname in (TEMPLATE_DB, CRON_DB):
+        with psycopg.connect(tc.url(dbname), autocommit=True) as conn:
+            migrations.migrate(conn, migrations_dir(), report=lambda _line: None)
 
 
 def set_claims(conn: psycopg.Connection, role: str, claims: dict | None) -> None:

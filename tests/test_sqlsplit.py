@@ -49,7 +49,10 @@ def test_a_trailing_comment_is_kept_as_a_statement_like_the_cli_does():
 
 def test_line_numbers_point_at_the_first_line_of_each_statement():
     sql = "-- header\n\nselect 1;\n\n\nselect\n  2;\n"
-    assert [(s.text.splitlines()[0], s.line) for s in split_statements(sql)] == [("-- header", 1), ("select", 6)]
+    assert [(s.text.splitlines()[0], s.line) for s in split_statements(sql)] == [
+        ("-- header", 1),
+        ("select", 6),
+    ]
 
 
 safe_words = st.text(alphabet="abcxyz 019_", min_size=1, max_size=12).filter(lambda w: w.strip())

@@ -1,7 +1,7 @@
 -- monitoring.require_columns(table, columns): returns nothing; raises when `p_table` already exists without some
 -- of `p_columns`, naming them. Migrations call it before `create table if not exists`, so a platform table with
 -- other columns stops the migration with a clear message instead of a confusing failure later. Owner only.
-create or replace function monitoring.require_columns(p_table text, p_columns text [])
+create or replace function monitoring.require_columns(p_table text, p_columns text[])
 returns void
 language plpgsql
 stable
@@ -34,7 +34,7 @@ begin
 end;
 $$;
 
-comment on function monitoring.require_columns(text, text []) is
+comment on function monitoring.require_columns(text, text[]) is
 'Raises, naming the missing columns, when p_table exists without all of p_columns. Used by migrations.';
 
-revoke execute on function monitoring.require_columns(text, text []) from public, anon, authenticated;
+revoke execute on function monitoring.require_columns(text, text[]) from public, anon, authenticated;

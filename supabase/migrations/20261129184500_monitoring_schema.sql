@@ -15,7 +15,7 @@ alter default privileges in schema monitoring revoke execute on functions from p
 
 create table if not exists monitoring.settings (
     id boolean primary key default true,
-    admin_roles text [] not null default '{admin}',
+    admin_roles text[] not null default '{admin}',
     updated_at timestamptz not null default now(),
     constraint settings_single_row check (id),
     constraint settings_admin_roles_not_empty check (cardinality(admin_roles) > 0)

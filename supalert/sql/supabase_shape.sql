@@ -72,3 +72,6 @@ grant usage on schema public to postgres, anon, authenticated, service_role;
 alter default privileges in schema public grant all on tables to postgres, anon, authenticated, service_role;
 alter default privileges in schema public grant all on functions to postgres, anon, authenticated, service_role;
 alter default privileges in schema public grant all on sequences to postgres, anon, authenticated, service_role;
+
+-- Supabase puts extensions in their own schema and on the search path of its roles.
+alter role postgres set search_path to "$user", public, extensions;

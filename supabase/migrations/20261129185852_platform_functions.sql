@@ -1,4 +1,4 @@
--- 20261129185319_platform_functions: written by `python deploy.py new-migration platform_functions`.
+-- 20261129185852_platform_functions: written by `python deploy.py new-migration platform_functions`.
 -- Blocks between supalert:source and supalert:end are copies of sql/; change sql/ and generate a new
 -- migration instead of editing them. Hand-written statements may go above or below the blocks.
 
@@ -28,11 +28,11 @@ revoke execute on function monitoring.is_admin() from public, anon;
 grant execute on function monitoring.is_admin() to authenticated, service_role;
 -- supalert:end sql/functions/is_admin.sql
 
--- supalert:source sql/functions/require_columns.sql sha256=789c0dc4548f184cda4927b70b11fe22ae8063c90a8e02a8a271ff7cbbfb478c
+-- supalert:source sql/functions/require_columns.sql sha256=ab84f1c300311a3e363f6b97082dd87504a6fca336718211eb109550e5db391d
 -- monitoring.require_columns(table, columns): returns nothing; raises when `p_table` already exists without some
 -- of `p_columns`, naming them. Migrations call it before `create table if not exists`, so a platform table with
 -- other columns stops the migration with a clear message instead of a confusing failure later. Owner only.
-create or replace function monitoring.require_columns(p_table text, p_columns text [])
+create or replace function monitoring.require_columns(p_table text, p_columns text[])
 returns void
 language plpgsql
 stable
@@ -65,10 +65,10 @@ begin
 end;
 $$;
 
-comment on function monitoring.require_columns(text, text []) is
+comment on function monitoring.require_columns(text, text[]) is
 'Raises, naming the missing columns, when p_table exists without all of p_columns. Used by migrations.';
 
-revoke execute on function monitoring.require_columns(text, text []) from public, anon, authenticated;
+revoke execute on function monitoring.require_columns(text, text[]) from public, anon, authenticated;
 -- supalert:end sql/functions/require_columns.sql
 
 -- supalert:source sql/functions/system_alerts_sync_flags.sql sha256=826c8adcf33a8947c15fa2491ee512bdcc2e90709484f130d3c6adfd638dba18
@@ -104,3 +104,14 @@ comment on function monitoring.system_alerts_sync_flags() is
 
 revoke execute on function monitoring.system_alerts_sync_flags() from public, anon, authenticated;
 -- supalert:end sql/functions/system_alerts_sync_flags.sql
+
+-- supalert:source sql/cron/cleanup_cron_history.sql sha256=f870571d5821b6d04a1378979dc37686c4bbb3300443ee3eb646e03904dfb762
+-- Job supalert-cleanup-cron-history: daily at 03:17 UTC, deletes pg_cron's run log older than 7 days.
+-- pg_cron never purges cron.job_run_details, and the every-minute evaluation job adds 1,440 rows a day.
+-- Scheduling by name updates the job in place, so re-running this file is safe.
+select cron.schedule(
+    'supalert-cleanup-cron-history',
+    '17 3 * * *',
+    $$delete from cron.job_run_details where end_time < now() - interval '7 days'$$
+);
+-- supalert:end sql/cron/cleanup_cron_history.sql

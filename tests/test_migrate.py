@@ -1,0 +1,222 @@
+"""The migration runner against the real test cluster, driven through the CLI as a user would."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from supalert.migrations import LOCK_KEY, discover
+from supalert.paths import migrations_dir
+from tests.conftest import ROOT
+from tests.harness import PASSWORD, PASSWORD_USER, free_port
+
+FILES = discover(migrations_dir())
+
+
+def history(url: str) -> list[tuple[str, str, list[str]]]:
+    with psycopg.connect(url) as conn:
+        if not conn.execute("select to_regclass('supabase_migrations.schema_migrations') is not null").fetchone()[0]:
+            return []
+        return conn.execute(
+            "select version, name, statements from supabase_migrations.schema_migrations order by version"
+        ).fetchall()
+
+
+def checksums(url: str) -> dict[str, str]:
+    with psycopg.connect(url) as conn:
+        return dict(conn.execute("select version, sha256 from supabase_migrations.supalert_checksums").fetchall())
+
+
+def copy_migrations(tmp_path: Path) -> Path:
+    folder = tmp_path / "migrations"
+    shutil.copytree(migrations_dir(), folder)
+    return folder
+
+
+def assert_clean_error(done: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert done.returncode != 0, done.stdout
+    assert "Traceback" not in done.stderr + done.stdout
+    error_lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1, done.stderr
+    for fragment in fragments:
+        assert fragment in error_lines[0], error_lines[0]
+
+
+def test_fresh_migrate_applies_every_file_with_cli_shaped_history(bare_db, cli):
+    done = cli("migrate", "--db-url", bare_db)
+    assert done.returncode == 0, done.stderr
+    assert f"applied {len(FILES)} of {len(FILES)} migrations" in done.stdout
+    rows = history(bare_db)
+    assert [(v, n) for v, n, _ in rows] == [(f.version, f.name) for f in FILES]
+    assert [s for _, _, s in rows] == [[st.text for st in f.statements] for f in FILES]
+    assert checksums(bare_db) == {f.version: f.sha256 for f in FILES}
+    with psycopg.connect(bare_db) as conn:
+        assert conn.execute("select count(*) from monitoring.settings").fetchone()[0] == 1
+
+
+def test_second_migrate_is_a_quick_no_op(db, cli):
+    before = history(db)
+    started = time.monotonic()
+    done = cli("migrate", "--db-url", db)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout and "nothing to do" in done.stdout
+    assert history(db) == before
+    print(f"no-op migrate took {elapsed:.2f} s (process start included)")
+
+
+def test_dry_run_lists_pending_and_changes_nothing(bare_db, cli):
+    done = cli("migrate", "--db-url", bare_db, "--dry-run")
+    assert done.returncode == 0, done.stderr
+    for item in FILES:
+        assert f"would apply {item.path.name}" in done.stdout
+    with psycopg.connect(bare_db) as conn:
+        assert conn.execute("select to_regnamespace('supabase_migrations') is null").fetchone()[0]
+        assert conn.execute("select to_regnamespace('monitoring') is null").fetchone()[0]
+
+
+def test_concurrent_runs_wait_for_each_other_and_apply_each_file_once(bare_db):
+    # Hold the migration lock so both runs are certainly waiting on it together, then let them race.
+    holder = psycopg.connect(bare_db, autocommit=True)
+    holder.execute("select pg_advisory_lock(%s)", (LOCK_KEY,))
+    cmd = [sys.executable, str(ROOT / "deploy.py"), "migrate", "--db-url", bare_db]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        waiting = holder.execute(
+            "select count(*) from pg_locks where locktype = 'advisory' and not granted"
+        ).fetchone()[0]
+        if waiting == 2:
+            break
+        time.sleep(0.05)
+    assert waiting == 2, "both runs should be waiting for the lock"
+    holder.execute("select pg_advisory_unlock(%s)", (LOCK_KEY,))
+    holder.close()
+    outputs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    applied_lines = sum(err.count(".sql (") for _, err in outputs)
+    assert applied_lines == len(FILES), outputs
+    assert sum("nothing to do" in out for out, _ in outputs) == 1
+    assert all("waiting for another migrate" in err for _, err in outputs)
+    assert [v for v, _, _ in history(bare_db)] == [f.version for f in FILES]
+
+
+def test_failing_statement_rolls_back_the_file_and_names_file_line_and_error(bare_db, cli, tmp_path):
+    folder = copy_migrations(tmp_path)
+    bad = folder / "29990101000000_broken.sql"
+    bad.write_text(
+        "-- a file that fails half way\n"
+        "create table public.half_done (id int);\n"
+        "\n"
+        "select 1;\n"
+        "select no_such_column\n"
+        "  from public.half_done;\n"
+    )
+    done = cli("migrate", "--db-url", bare_db, env={"SUPALERT_MIGRATIONS_DIR": str(folder)})
+    assert_clean_error(done, "29990101000000_broken.sql", "line 5", "no_such_column", "rolled back")
+    versions = [v for v, _, _ in history(bare_db)]
+    assert versions == [f.version for f in FILES]  # every good file applied, the broken one not recorded
+    with psycopg.connect(bare_db) as conn:
+        assert conn.execute("select to_regclass('public.half_done') is null").fetchone()[0]
+    bad.write_text("create table public.half_done (id int);\n")
+    fixed = cli("migrate", "--db-url", bare_db, env={"SUPALERT_MIGRATIONS_DIR": str(folder)})
+    assert fixed.returncode == 0, fixed.stderr
+    assert "applied 1 of" in fixed.stdout
+
+
+def test_changed_applied_file_is_reported_by_name_unless_allowed(db, cli, tmp_path):
+    folder = copy_migrations(tmp_path)
+    target = folder / FILES[-1].path.name
+    target.write_text(target.read_text() + "\n-- edited after it was applied\n")
+    env = {"SUPALERT_MIGRATIONS_DIR": str(folder)}
+    done = cli("migrate", "--db-url", db, env=env)
+    assert_clean_error(done, "changed since they ran", target.name)
+    allowed = cli("migrate", "--db-url", db, "--allow-changed", env=env)
+    assert allowed.returncode == 0, allowed.stderr
+    assert f"accepting changed applied migration(s) without re-running them: {target.name}" in allowed.stderr
+    again = cli("migrate", "--db-url", db, env=env)
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+
+
+def test_existing_telemetry_table_with_other_columns_stops_migrate_naming_them(bare_db, cli):
+    with psycopg.connect(bare_db, autocommit=True) as conn:
+        conn.execute("create table public.error_logs (id bigint primary key, message text, created_at timestamptz)")
+    done = cli("migrate", "--db-url", bare_db)
+    assert_clean_error(done, "public.error_logs already exists without the column(s)", "severity", "occurred_at")
+    assert "message" not in done.stderr.split("column(s) supalert needs:")[1].split("[SQLSTATE")[0]
+    applied = [v for v, _, _ in history(bare_db)]
+    tables_file = next(f for f in FILES if "create table if not exists public.error_logs" in f.text)
+    assert tables_file.version not in applied
+
+
+def test_badly_named_migration_file_is_refused_before_connecting(cli, tmp_path):
+    folder = copy_migrations(tmp_path)
+    (folder / "add_rule.sql").write_text("select 1;")
+    done = cli(
+        "migrate",
+        "--db-url",
+        "postgresql://nobody@127.0.0.1:1/x",
+        env={"SUPALERT_MIGRATIONS_DIR": str(folder)},
+    )
+    assert_clean_error(done, "badly named", "add_rule.sql", "<YYYYMMDDHHMMSS>_<name>.sql")
+
+
+def test_unreachable_database_is_one_clean_line(cli):
+    done = cli("migrate", "--db-url", f"postgresql://postgres:s3cret-pw@127.0.0.1:{free_port()}/postgres")
+    assert_clean_error(done, "cannot connect", "connection refused")
+    assert "s3cret-pw" not in done.stderr + done.stdout
+
+
+def test_wrong_password_is_one_clean_line_without_the_password(pg, cli):
+    url = pg.url("postgres", user=PASSWORD_USER, password="wrong-" + PASSWORD)
+    done = cli("migrate", "--db-url", url)
+    assert_clean_error(done, "rejected the password")
+    assert PASSWORD not in done.stderr + done.stdout
+
+
+def test_transaction_pooler_url_is_refused_with_an_explanation(cli):
+    url = "postgresql://postgres.abcdefgh:pooler-secret@aws-0-eu-central-1.pooler.supabase.com:6543/postgres"
+    done = cli("migrate", "--db-url", url)
+    assert_clean_error(done, "transaction pooler", "session pooler")
+    assert "pooler-secret" not in done.stderr + done.stdout
+
+
+def test_url_from_environment_is_used(bare_db, cli):
+    done = cli("migrate", env={"SUPABASE_DB_URL": bare_db})
+    assert done.returncode == 0, done.stderr
+    assert len(history(bare_db)) == len(FILES)
+
+
+@pytest.mark.slow
+def test_no_url_starts_and_migrates_the_embedded_local_database(cli):
+    # Not pytest's tmp_path: it is private to root, and the server runs as `postgres`.
+    base = Path(tempfile.mkdtemp(prefix="supalert-local-", dir="/tmp"))
+    base.chmod(0o755)
+    env = {"SUPALERT_LOCAL_DIR": str(base / "local"), "SUPALERT_LOCAL_PORT": str(free_port())}
+    try:
+        first = cli("migrate", env=env)
+        assert first.returncode == 0, first.stderr
+        notice = [line for line in first.stderr.splitlines() if "embedded local database" in line]
+        assert len(notice) == 1 and "(started it)" in notice[0]
+        assert f"applied {len(FILES)} of {len(FILES)}" in first.stdout
+        second = cli("migrate", env=env)
+        assert second.returncode == 0 and "nothing to do" in second.stdout
+        assert "(already running)" in second.stderr
+        status = cli("status", "--json", env=env)
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert '"pg_cron": "1.4' in status.stdout
+        url = cli("local", "url", env=env).stdout.strip()
+        assert url.endswith(f":{env['SUPALERT_LOCAL_PORT']}/postgres?sslmode=disable")
+        assert cli("local", "status", env=env).returncode == 0
+    finally:
+        stop = cli("local", "stop", env=env)
+    assert stop.returncode == 0 and "stopped" in stop.stdout
+    assert cli("local", "status", env=env).returncode == 1
+    shutil.rmtree(base, ignore_errors=True)
