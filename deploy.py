@@ -11,7 +11,7 @@ try:
     from supalert.cli import main
 except ImportError:
     # Run with a Python that lacks the dependencies: use the project's venv when set-up made one.
-    if venv_python.exists() and Path(sys.executable).resolve() != venv_python.resolve():
+    if venv_python.exists() and Path(sys.prefix).resolve() != venv_python.parent.parent.resolve():
         os.execv(str(venv_python), [str(venv_python), __file__, *sys.argv[1:]])  # noqa: S606 - same script
     sys.exit("error: supalert's dependencies are not installed (fix: run `make setup`, then `python deploy.py`)")
 

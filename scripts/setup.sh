@@ -37,7 +37,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   say "installing the supalert package with dev extras into .venv"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  # This machine's pip config names local wheel folders that may be absent; its warnings about them are noise.
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2> >(grep -v '^WARNING: Location' >&2)
   touch "$stamp"
 else
   say "Python environment up to date"
