@@ -37,6 +37,11 @@ create table if not exists public.system_alerts (
 comment on table public.system_alerts is
 'One row per incident (rule + fingerprint), written only by monitoring.evaluate(). Open while resolved_at is null.';
 
+-- One open alert per (rule, fingerprint): the engine updates it instead of inserting a duplicate.
+create unique index if not exists system_alerts_one_open_per_fingerprint
+on public.system_alerts (alert_type, fingerprint) where resolved_at is null;
+create index if not exists system_alerts_created_at on public.system_alerts (created_at desc);
+
 create or replace trigger system_alerts_sync_flags
 before insert or update on public.system_alerts
 for each row execute function monitoring.system_alerts_sync_flags();
@@ -57,6 +62,10 @@ create table if not exists public.error_logs (
     user_id uuid default auth.uid(),
     constraint error_logs_severity_known check (severity in ('critical', 'high', 'warning', 'info'))
 );
+-- Rules read a time window: these let them touch only its rows (partitioning and BRIN come with the
+-- performance work).
+create index if not exists error_logs_occurred_at on public.error_logs (occurred_at);
+
 comment on table public.error_logs is
 'Application errors. Edge functions insert as service_role; a signed-in user may insert rows for itself.';
 
@@ -76,6 +85,9 @@ create table if not exists public.performance_metrics (
     user_id uuid default auth.uid(),
     constraint performance_metrics_duration_not_negative check (duration_ms >= 0)
 );
+create index if not exists performance_metrics_type_recorded_at
+on public.performance_metrics (metric_type, recorded_at);
+
 comment on table public.performance_metrics is
 'Timings: metric_type edge_function (written by edge functions) or page_load (written by browsers, own rows).';
 
@@ -93,6 +105,8 @@ create table if not exists public.sms_delivery_log (
     client_id uuid,
     created_at timestamptz not null default now()
 );
+create index if not exists sms_delivery_log_created_at on public.sms_delivery_log (created_at);
+
 comment on table public.sms_delivery_log is
 'One row per SMS sent by the platform; delivery_status failed counts as a failure. Written by the server only.';
 
@@ -108,6 +122,9 @@ create table if not exists public.user_sessions (
     last_active_at timestamptz not null default now(),
     user_agent text
 );
+create index if not exists user_sessions_last_active_at on public.user_sessions (last_active_at);
+create index if not exists user_sessions_user_id on public.user_sessions (user_id);
+
 comment on table public.user_sessions is
 'One row per signed-in session; the app bumps last_active_at. Active users = last_active_at in the last 15 min.';
 

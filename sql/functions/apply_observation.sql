@@ -1,0 +1,146 @@
+-- monitoring.apply_observation(rule, labels, value, detail, no_data, now): returns (state, alert_id, fingerprint).
+-- The alert lifecycle for one series of one rule, the only code that writes public.system_alerts rows:
+--   breach  -> pending until evaluations_before_firing breaches in a row, then one firing alert; further breaches
+--              bump occurrences/last_seen_at/message/metadata of that same alert (firing or acknowledged);
+--   clear   -> (value back past the resolve threshold) resolves the open alert;
+--   between -> (past the resolve threshold but not the firing one) keeps an open alert, resets a pending count;
+--   no data -> per rule.on_no_data: keep (nothing changes), resolve (as clear) or alert (as breach).
+-- Callers hold the rule's advisory lock (monitoring.evaluate). Engine only.
+create or replace function monitoring.apply_observation(
+    p_rule monitoring.rules,
+    p_labels jsonb,
+    p_value numeric,
+    p_detail jsonb,
+    p_no_data boolean,
+    p_now timestamptz
+)
+returns table (state text, alert_id uuid, fingerprint text)
+language plpgsql
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+    v_fingerprint text := pg_catalog.md5(p_labels::text);
+    v_resolve numeric := coalesce(p_rule.resolve_threshold, p_rule.threshold);
+    v_verdict text;
+    v_count integer;
+    v_pending_since timestamptz;
+    v_alert_id uuid;
+    v_alert_status text;
+    v_state text;
+    v_title text;
+    v_message text;
+    v_metadata jsonb;
+begin
+    select s.consecutive_breaches, s.pending_since
+      into v_count, v_pending_since
+      from monitoring.rule_state as s
+     where s.rule_key = p_rule.key and s.fingerprint = v_fingerprint
+       for update;
+    v_count := coalesce(v_count, 0);
+
+    select a.id, a.status
+      into v_alert_id, v_alert_status
+      from public.system_alerts as a
+     where a.alert_type = p_rule.key and a.fingerprint = v_fingerprint and a.resolved_at is null
+       for update;
+
+    if p_no_data then
+        v_verdict := case p_rule.on_no_data when 'resolve' then 'clear' when 'alert' then 'breach' else 'no_data' end;
+    elsif monitoring.breaches(p_value, p_rule.comparison, p_rule.threshold) then
+        v_verdict := 'breach';
+    elsif not monitoring.breaches(p_value, p_rule.comparison, v_resolve) then
+        v_verdict := 'clear';
+    else
+        v_verdict := 'between';
+    end if;
+
+    v_title := p_rule.title || case
+        when p_labels = '{}'::jsonb then ''
+        else ' (' || (select pg_catalog.string_agg(l.key || '=' || l.value, ', ' order by l.key)
+                        from pg_catalog.jsonb_each_text(p_labels) as l) || ')'
+    end;
+    v_message := coalesce(p_detail ->> 'summary', pg_catalog.format('%s = %s', p_rule.key, coalesce(p_value::text, 'no data')))
+        || pg_catalog.format(' (threshold: %s %s)', p_rule.comparison, p_rule.threshold);
+    v_metadata := pg_catalog.jsonb_build_object(
+        'rule', p_rule.key,
+        'value', p_value,
+        'threshold', p_rule.threshold,
+        'resolve_threshold', v_resolve,
+        'comparison', p_rule.comparison,
+        'window', p_rule.time_window::text,
+        'labels', p_rule.labels || p_labels,
+        'detail', p_detail,
+        'runbook_url', p_rule.runbook_url
+    );
+
+    if v_verdict = 'breach' then
+        v_count := v_count + 1;
+        v_pending_since := coalesce(v_pending_since, p_now);
+        if v_alert_id is not null then
+            update public.system_alerts as a
+               set occurrences = a.occurrences + 1,
+                   last_seen_at = p_now,
+                   message = v_message,
+                   metadata = v_metadata
+             where a.id = v_alert_id;
+            v_state := v_alert_status;
+        elsif v_count >= p_rule.evaluations_before_firing then
+            insert into public.system_alerts (
+                alert_type, title, message, severity, metadata, fingerprint, created_at, last_seen_at
+            ) values (
+                p_rule.key, v_title, v_message, p_rule.severity, v_metadata, v_fingerprint, p_now, p_now
+            )
+            returning id into v_alert_id;
+            v_state := 'firing';
+        else
+            v_state := 'pending';
+        end if;
+    elsif v_verdict = 'clear' then
+        v_count := 0;
+        v_pending_since := null;
+        if v_alert_id is not null then
+            update public.system_alerts as a
+               set status = 'resolved',
+                   resolved_at = p_now,
+                   metadata = a.metadata || pg_catalog.jsonb_build_object('resolved_value', p_value)
+             where a.id = v_alert_id;
+            v_state := 'resolved';
+        else
+            v_state := 'ok';
+        end if;
+    elsif v_verdict = 'between' then
+        if v_alert_id is null then
+            v_count := 0;
+            v_pending_since := null;
+        end if;
+        v_state := coalesce(v_alert_status, 'ok');
+    else
+        v_state := 'no_data';
+    end if;
+
+    insert into monitoring.rule_state as s (
+        rule_key, fingerprint, labels, consecutive_breaches, pending_since, last_value, last_state, last_evaluated_at
+    ) values (
+        p_rule.key, v_fingerprint, p_labels, v_count, v_pending_since, p_value, v_state, p_now
+    )
+    on conflict (rule_key, fingerprint) do update
+       set labels = excluded.labels,
+           consecutive_breaches = excluded.consecutive_breaches,
+           pending_since = excluded.pending_since,
+           last_value = coalesce(excluded.last_value, s.last_value),
+           last_state = excluded.last_state,
+           last_evaluated_at = excluded.last_evaluated_at;
+
+    state := v_state;
+    alert_id := v_alert_id;
+    fingerprint := v_fingerprint;
+    return next;
+end;
+$$;
+
+comment on function monitoring.apply_observation(monitoring.rules, jsonb, numeric, jsonb, boolean, timestamptz) is
+'The alert lifecycle for one series: pending, firing, repeat, resolve, no data. Engine only (monitoring.evaluate).';
+
+revoke execute on function monitoring.apply_observation(monitoring.rules, jsonb, numeric, jsonb, boolean, timestamptz)
+from public, anon, authenticated;

@@ -1,0 +1,32 @@
+-- monitoring.metric_active_users(rule, now): distinct users in public.user_sessions whose last_active_at falls in
+-- the window (15 minutes for the seed's concurrent_users_threshold). Zero users is a value. Metric interface;
+-- called by monitoring.evaluate only.
+create or replace function monitoring.metric_active_users(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    select
+        c.users::numeric,
+        '{}'::jsonb,
+        pg_catalog.jsonb_build_object(
+            'active_users', c.users,
+            'summary', pg_catalog.format(
+                '%s user(s) active in the last %s', c.users, monitoring.describe_interval(p_rule.time_window)
+            )
+        ),
+        false
+      from (
+          select pg_catalog.count(distinct s.user_id) as users
+            from public.user_sessions as s
+           where s.last_active_at > p_now - p_rule.time_window
+             and s.last_active_at <= p_now
+      ) as c
+$$;
+
+comment on function monitoring.metric_active_users(monitoring.rules, timestamptz) is
+'Metric: distinct users with user_sessions.last_active_at in the window.';
+
+revoke execute on function monitoring.metric_active_users(monitoring.rules, timestamptz)
+from public, anon, authenticated;

@@ -1,0 +1,43 @@
+-- monitoring.metric_error_count(rule, now): the number of public.error_logs rows in the rule's window whose
+-- severity is in params.severities (default high and critical, as the seed's check_error_rate_threshold counted).
+-- One series; zero errors is a value, not missing data. Metric interface; called by monitoring.evaluate only.
+create or replace function monitoring.metric_error_count(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    with wanted as (
+        select coalesce(
+            (select pg_catalog.array_agg(s.severity order by s.severity)
+               from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as s (severity)),
+            array['critical', 'high']
+        ) as severities
+    ),
+    counted as (
+        select pg_catalog.count(*) as errors
+          from public.error_logs as e, wanted as w
+         where e.occurred_at > p_now - p_rule.time_window
+           and e.occurred_at <= p_now
+           and e.severity = any (w.severities)
+    )
+    select
+        c.errors::numeric,
+        '{}'::jsonb,
+        pg_catalog.jsonb_build_object(
+            'error_count', c.errors,
+            'severities', w.severities,
+            'summary', pg_catalog.format(
+                '%s %s error(s) in the last %s', c.errors, pg_catalog.array_to_string(w.severities, '/'),
+                monitoring.describe_interval(p_rule.time_window)
+            )
+        ),
+        false
+      from counted as c, wanted as w
+$$;
+
+comment on function monitoring.metric_error_count(monitoring.rules, timestamptz) is
+'Metric: error_logs rows in the window with severity in params.severities (default critical, high).';
+
+revoke execute on function monitoring.metric_error_count(monitoring.rules, timestamptz)
+from public, anon, authenticated;

@@ -1,0 +1,38 @@
+-- monitoring.metric_sms_failure_percentage(rule, now): the percentage of public.sms_delivery_log rows in the window
+-- whose delivery_status is 'failed' (the seed's check_sms_delivery_failures). No SMS in the window is no data
+-- (the seed skipped the check). Metric interface; called by monitoring.evaluate only.
+create or replace function monitoring.metric_sms_failure_percentage(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    with counted as (
+        select pg_catalog.count(*) filter (where s.delivery_status = 'failed') as failed,
+               pg_catalog.count(*) as total
+          from public.sms_delivery_log as s
+         where s.created_at > p_now - p_rule.time_window
+           and s.created_at <= p_now
+    )
+    select
+        case when c.total > 0 then pg_catalog.round(c.failed * 100.0 / c.total, 2) end,
+        '{}'::jsonb,
+        pg_catalog.jsonb_build_object(
+            'failed_count', c.failed,
+            'total_count', c.total,
+            'summary', case when c.total = 0
+                then pg_catalog.format('no SMS sent in the last %s', monitoring.describe_interval(p_rule.time_window))
+                else pg_catalog.format('%s of %s SMS failed (%s%%) in the last %s',
+                    c.failed, c.total, pg_catalog.round(c.failed * 100.0 / c.total, 2),
+                    monitoring.describe_interval(p_rule.time_window))
+            end
+        ),
+        c.total = 0
+      from counted as c
+$$;
+
+comment on function monitoring.metric_sms_failure_percentage(monitoring.rules, timestamptz) is
+'Metric: percentage of sms_delivery_log rows with delivery_status failed in the window; no SMS is no data.';
+
+revoke execute on function monitoring.metric_sms_failure_percentage(monitoring.rules, timestamptz)
+from public, anon, authenticated;

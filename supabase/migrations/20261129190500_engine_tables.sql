@@ -1,0 +1,121 @@
+-- The rule engine's tables: rules (thresholds are data), per-series state, the run log, the heartbeat, silences.
+-- All private to the monitoring schema; only supalert's functions touch them.
+
+create table if not exists monitoring.rules (
+    key text primary key,
+    title text not null,
+    description text not null default '',
+    -- 'metric': evaluated by monitoring.evaluate() through metric_function. 'engine': raised by the engine itself
+    -- (rule_error), never evaluated; it exists so severity, routing and repeat settings are data like any rule's.
+    kind text not null default 'metric',
+    -- A function monitoring.<metric_function>(monitoring.rules, timestamptz) returning
+    -- table (value numeric, labels jsonb, detail jsonb, no_data boolean); checked by a trigger.
+    metric_function text,
+    params jsonb not null default '{}',
+    comparison text not null default '>',
+    threshold numeric not null,
+    -- Hysteresis: a firing alert resolves only once the value is back past this (null: the threshold itself).
+    resolve_threshold numeric,
+    time_window interval not null default interval '1 hour',
+    severity text not null,
+    evaluations_before_firing integer not null default 1,
+    repeat_interval interval not null default interval '4 hours',
+    evaluation_interval interval not null default interval '1 minute',
+    -- What a run with no data does to an open alert or a pending series: keep it (default), resolve it, or alert.
+    on_no_data text not null default 'keep',
+    enabled boolean not null default true,
+    runbook_url text,
+    labels jsonb not null default '{}',
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now(),
+    constraint rules_key_format check (key ~ '^[a-z][a-z0-9_]{0,62}$'),
+    constraint rules_title_not_blank check (btrim(title) <> ''),
+    constraint rules_kind_known check (kind in ('metric', 'engine')),
+    constraint rules_metric_function_format check (metric_function ~ '^[a-z_][a-z0-9_]{0,62}$'),
+    constraint rules_metric_function_required check (kind = 'engine' or metric_function is not null or not enabled),
+    constraint rules_params_object check (jsonb_typeof(params) = 'object'),
+    constraint rules_comparison_known check (comparison in ('>', '>=', '<', '<=')),
+    constraint rules_resolve_threshold_on_safe_side check (
+        resolve_threshold is null
+        or (comparison in ('>', '>=') and resolve_threshold <= threshold)
+        or (comparison in ('<', '<=') and resolve_threshold >= threshold)
+    ),
+    constraint rules_time_window_positive check (time_window > interval '0'),
+    constraint rules_severity_known check (severity in ('critical', 'high', 'warning', 'info')),
+    constraint rules_evaluations_before_firing_positive check (evaluations_before_firing between 1 and 1000),
+    constraint rules_repeat_interval_positive check (repeat_interval > interval '0'),
+    constraint rules_evaluation_interval_at_least_a_minute check (evaluation_interval >= interval '1 minute'),
+    constraint rules_on_no_data_known check (on_no_data in ('keep', 'resolve', 'alert')),
+    constraint rules_runbook_url_http check (runbook_url ~ '^https?://'),
+    constraint rules_labels_object check (jsonb_typeof(labels) = 'object')
+);
+comment on table monitoring.rules is
+'One row per alert rule. Change a threshold with UPDATE; monitoring.evaluate() reads these on every run.';
+
+-- Per (rule, fingerprint) memory between runs: consecutive breaches for the pending state, the last value seen.
+-- The open alert itself lives in public.system_alerts (one per rule and fingerprint, by a unique index).
+create table if not exists monitoring.rule_state (
+    rule_key text not null references monitoring.rules (key) on delete cascade,
+    fingerprint text not null,
+    labels jsonb not null default '{}',
+    consecutive_breaches integer not null default 0,
+    pending_since timestamptz,
+    last_value numeric,
+    last_state text not null,
+    last_evaluated_at timestamptz not null,
+    primary key (rule_key, fingerprint)
+);
+comment on table monitoring.rule_state is
+'Per rule and series: breaches in a row (pending), last value and state. Written only by monitoring.evaluate().';
+
+create table if not exists monitoring.rule_runs (
+    id bigint generated always as identity primary key,
+    rule_key text not null references monitoring.rules (key) on delete cascade,
+    evaluated_at timestamptz not null,
+    outcome text not null,
+    series integer not null default 0,
+    value numeric,
+    duration_ms numeric not null,
+    error text,
+    sqlstate text,
+    constraint rule_runs_outcome_known check (outcome in ('ok', 'no_data', 'error'))
+);
+create index if not exists rule_runs_rule_key_evaluated_at on monitoring.rule_runs (rule_key, evaluated_at desc);
+comment on table monitoring.rule_runs is
+'Check-run log: one row per rule evaluation, with the error when the metric function raised.';
+
+create table if not exists monitoring.heartbeat (
+    id boolean primary key default true,
+    last_evaluated_at timestamptz not null,
+    completed_at timestamptz not null,
+    duration_ms numeric not null,
+    rules_evaluated integer not null,
+    rules_failed integer not null,
+    constraint heartbeat_single_row check (id)
+);
+comment on table monitoring.heartbeat is
+'The last complete evaluation of all due rules. Watchers outside the database alarm when it grows stale.';
+
+create table if not exists monitoring.silences (
+    id uuid primary key default gen_random_uuid(),
+    rule_key text references monitoring.rules (key) on delete cascade,
+    severity text,
+    -- The alert's labels must contain these (jsonb @>); {} matches any labels.
+    labels jsonb not null default '{}',
+    starts_at timestamptz not null default now(),
+    ends_at timestamptz not null,
+    created_by text not null,
+    comment text not null,
+    created_at timestamptz not null default now(),
+    constraint silences_ends_after_start check (ends_at > starts_at),
+    constraint silences_severity_known check (severity in ('critical', 'high', 'warning', 'info')),
+    constraint silences_labels_object check (jsonb_typeof(labels) = 'object'),
+    constraint silences_comment_not_blank check (btrim(comment) <> ''),
+    constraint silences_match_something check (rule_key is not null or severity is not null or labels <> '{}')
+);
+create index if not exists silences_ends_at on monitoring.silences (ends_at);
+comment on table monitoring.silences is
+'Silences stop notifications for matching alerts between starts_at and ends_at; alerts are still recorded.';
+
+revoke all on table monitoring.rules, monitoring.rule_state, monitoring.rule_runs, monitoring.heartbeat,
+monitoring.silences from public, anon, authenticated;

@@ -1,0 +1,75 @@
+"""Helpers for rule-engine tests: a controllable test rule, telemetry writers, and readers of alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+MIN = timedelta(minutes=1)
+
+TEST_METRIC = """
+create table if not exists monitoring.test_values (
+    at timestamptz primary key, value numeric, no_data boolean not null default false
+);
+create or replace function monitoring.metric_test_series(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql stable set search_path = ''
+as $$
+    select v.value, '{}'::jsonb, '{}'::jsonb, v.no_data from monitoring.test_values as v where v.at = p_now
+$$;
+"""
+
+
+def add_test_rule(
+    conn: psycopg.Connection,
+    *,
+    key: str = "test_rule",
+    comparison: str = ">",
+    threshold: float = 5,
+    resolve_threshold: float | None = None,
+    evaluations_before_firing: int = 1,
+    on_no_data: str = "keep",
+) -> str:
+    """A rule whose value at time t is whatever monitoring.test_values says (no row: the series is missing)."""
+    conn.execute(TEST_METRIC)
+    conn.execute(
+        "insert into monitoring.rules (key, title, metric_function, comparison, threshold, resolve_threshold,"
+        " severity, evaluations_before_firing, on_no_data)"
+        " values (%s, 'Test rule', 'metric_test_series', %s, %s, %s, 'high', %s, %s)",
+        (key, comparison, threshold, resolve_threshold, evaluations_before_firing, on_no_data),
+    )
+    return key
+
+
+def set_value(conn: psycopg.Connection, at: datetime, value: float | None, no_data: bool = False) -> None:
+    conn.execute(
+        "insert into monitoring.test_values (at, value, no_data) values (%s, %s, %s)"
+        " on conflict (at) do update set value = excluded.value, no_data = excluded.no_data",
+        (at, value, no_data),
+    )
+
+
+def evaluate(conn: psycopg.Connection, rule: str | None, at: datetime) -> list[dict]:
+    cur = conn.execute("select * from monitoring.evaluate(%s, %s)", (rule, at))
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def alerts(conn: psycopg.Connection, rule: str) -> list[dict]:
+    cur = conn.execute(
+        "select id, status, occurrences, created_at, last_seen_at, resolved_at, severity, title, message, metadata"
+        " from public.system_alerts where alert_type = %s order by created_at, id",
+        (rule,),
+    )
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def insert_errors(conn: psycopg.Connection, at: datetime, count: int, severity: str = "high") -> None:
+    conn.execute(
+        "insert into public.error_logs (severity, category, message, occurred_at)"
+        " select %s, 'test', 'boom ' || g, %s from generate_series(1, %s) g",
+        (severity, at, count),
+    )
