@@ -9,8 +9,9 @@ help: ## List the targets
 setup: ## Install Postgres 15 + extensions, the venv, Deno and the Supabase CLI (idempotent)
 	@bash scripts/setup.sh
 
-demo: setup ## Start the embedded local Postgres, migrate it and show its status
+demo: setup ## Start the embedded local Postgres, migrate it, replay a synthetic incident, show the status
 	@$(PY) deploy.py migrate
+	@$(PY) deploy.py demo-incident
 	@$(PY) deploy.py status
 
 test: setup ## Every test and lint (pytest against a throwaway Postgres with pg_cron)

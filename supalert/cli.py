@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 
 import psycopg
@@ -16,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from supalert import localdb, migrations, sqlsource, status
+from supalert import demo, engine, localdb, migrations, sqlsource, status
 from supalert.dburl import DbTarget, check_not_transaction_pooler, connect, redact, target_from
 from supalert.errors import SupalertError
 from supalert.paths import migrations_dir, project_root
@@ -34,7 +36,8 @@ local_app = typer.Typer(
 )
 app.add_typer(local_app, name="local")
 
-out = Console(highlight=False, soft_wrap=True)
+# Tables keep their shape in logs and pipes, where rich would otherwise assume 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 state = {"debug": False}
 
@@ -52,6 +55,18 @@ DbUrlOption = Annotated[
 @app.callback()
 def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
     state["debug"] = debug
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _print_json(data: object) -> None:
+    out.print_json(json.dumps(data, default=_json_value))
 
 
 def _say(message: str) -> None:
@@ -113,14 +128,20 @@ def migrate(
 def status_command(
     db_url: DbUrlOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    stale_after: Annotated[
+        str, typer.Option(help="Call the evaluation heartbeat stale after this long (pg_cron runs every minute).")
+    ] = "5m",
 ) -> None:
-    """Report the database, its migrations and pg_cron jobs. Exit 1 when migrations are pending or changed."""
+    """Report migrations, pg_cron jobs, rules, the last evaluation and open alerts.
+
+    Exit 1 when migrations are pending or changed, or the heartbeat is stale (evaluation stopped)."""
+    stale_after = engine.parse_duration(stale_after)
     target = resolve_target(db_url)
     with connect(target.url) as conn:
-        report = status.gather(conn, migrations_dir())
+        report = status.gather(conn, migrations_dir(), stale_after=stale_after.total_seconds())
     report["url"] = target.display
     if as_json:
-        out.print_json(json.dumps(report))
+        _print_json(report)
     else:
         _print_status(report)
     if not status.healthy(report):
@@ -147,7 +168,199 @@ def _print_status(report: dict) -> None:
         "monitoring schema",
         f"{report['monitoring']['tables']} tables, {report['monitoring']['functions']} functions",
     )
+    engine_report = report.get("engine")
+    if engine_report:
+        beat = engine_report["heartbeat"]
+        age = beat["age_seconds"]
+        table.add_row(
+            "last evaluation",
+            (
+                "never (waiting for pg_cron's first run)"
+                if age is None
+                else f"{_age(age)} ago ({beat['rules_evaluated']} rules, {beat['rules_failed']} failed)"
+            )
+            + ("  STALE: is pg_cron running?" if beat["stale"] else ""),
+        )
+        firing = engine_report["open_alerts"]
+        table.add_row("open alerts", ", ".join(f"{n} {sev}" for sev, n in firing.items()) or "none")
     out.print(table)
+    if engine_report:
+        rules = Table(title="rules", title_justify="left")
+        for column in ("rule", "severity", "condition", "window", "last run (UTC)", "outcome", "open alerts"):
+            rules.add_column(column)
+        for rule in engine_report["rules"]:
+            rules.add_row(
+                rule["key"] + ("" if rule["enabled"] else " (disabled)"),
+                rule["severity"],
+                f"{rule['comparison']} {rule['threshold']:g}",
+                rule["time_window"],
+                "-" if rule["last_run"] is None else str(rule["last_run"])[:19],
+                rule["last_outcome"] or "-",
+                str(rule["open_alerts"] or ""),
+            )
+        out.print(rules)
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+AtOption = Annotated[
+    str | None,
+    typer.Option("--at", help="Evaluate as of this time (ISO 8601, e.g. 2026-03-02T12:00:00Z) instead of now."),
+]
+
+
+@app.command()
+def check(
+    rules: Annotated[list[str] | None, typer.Argument(help="Rule keys; default: every enabled rule.")] = None,
+    db_url: DbUrlOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+    at: AtOption = None,
+) -> None:
+    """Evaluate rules now and print what each one sees. Exit 1 when a critical alert is firing."""
+    moment = _parse_time(at)
+    target = resolve_target(db_url)
+    with connect(target.url) as conn:
+        results = engine.evaluate(conn, rules or [], moment)
+    if as_json:
+        _print_json(results)
+    else:
+        table = Table(title=f"check: {target.display}", title_justify="left")
+        for column in ("rule", "severity", "state", "value", "threshold", "summary", "alert"):
+            table.add_column(column)
+        for row in results:
+            table.add_row(
+                row["rule"] + (f" {row['labels']}" if row["labels"] else ""),
+                row["severity"],
+                row["state"],
+                "-" if row["value"] is None else f"{row['value']:g}",
+                f"{row['threshold']:g}",
+                row["summary"] or "",
+                str(row["alert_id"] or ""),
+            )
+        out.print(table)
+    if engine.critical_firing(results):
+        raise typer.Exit(1)
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SupalertError(f"--at {text!r} is not a time", "use ISO 8601, e.g. 2026-03-02T12:00:00Z") from None
+    if moment.tzinfo is None:
+        raise SupalertError(f"--at {text!r} has no time zone", "add Z for UTC or an offset such as +02:00")
+    return moment
+
+
+@app.command()
+def alerts(
+    db_url: DbUrlOption = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Include resolved alerts (newest 100).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the alerts as JSON.")] = False,
+) -> None:
+    """List open alerts (firing or acknowledged), most severe first."""
+    target = resolve_target(db_url)
+    with connect(target.url) as conn:
+        rows = engine.list_alerts(conn, show_all)
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("no open alerts" if not show_all else "no alerts")
+        return
+    table = Table(title=f"alerts: {target.display}", title_justify="left")
+    table.add_column("id", no_wrap=True, min_width=36)  # copied into `ack`/`resolve`: never folded
+    for column in ("severity", "status", "rule", "title", "count", "since", "last seen"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row["id"]), row["severity"], row["status"], row["rule"], row["title"], str(row["occurrences"]),
+            str(row["created_at"])[:19], str(row["last_seen_at"])[:19],
+        )  # fmt: skip
+    out.print(table)
+
+
+ByOption = Annotated[str | None, typer.Option("--by", help="Who is acting (default: your database user).")]
+
+
+@app.command()
+def ack(
+    alert_id: Annotated[str, typer.Argument(help="Alert id (from `alerts`).")],
+    db_url: DbUrlOption = None,
+    by: ByOption = None,
+) -> None:
+    """Acknowledge an open alert: it stays open until its rule resolves it."""
+    target = resolve_target(db_url)
+    with connect(target.url) as conn:
+        row = engine.acknowledge(conn, alert_id, by)
+    out.print(f"acknowledged {row['id']} ({row['alert_type']}) by {row['acknowledged_by']}")
+
+
+@app.command()
+def resolve(
+    alert_id: Annotated[str, typer.Argument(help="Alert id (from `alerts`).")],
+    db_url: DbUrlOption = None,
+    by: ByOption = None,
+) -> None:
+    """Resolve an open alert by hand; the rule opens a new one if the condition persists."""
+    target = resolve_target(db_url)
+    with connect(target.url) as conn:
+        row = engine.resolve(conn, alert_id, by)
+    out.print(f"resolved {row['id']} ({row['alert_type']})")
+
+
+@app.command()
+def silence(
+    rule: Annotated[str, typer.Argument(help="Rule key to silence.")],
+    duration: Annotated[str, typer.Option("--for", help="How long: 30m, 2h, 1d.")],
+    comment: Annotated[str, typer.Option("--comment", help="Why (shown to whoever looks later).")],
+    db_url: DbUrlOption = None,
+    by: ByOption = None,
+) -> None:
+    """Stop notifications for a rule for a while; its alerts are still recorded."""
+    length = engine.parse_duration(duration)
+    target = resolve_target(db_url)
+    with connect(target.url) as conn:
+        row = engine.silence(conn, rule, length, comment, by)
+    out.print(f"silenced {row['rule_key']} until {str(row['ends_at'])[:19]} UTC (silence {row['id']})")
+
+
+@app.command("demo-incident")
+def demo_incident(
+    db_url: DbUrlOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Allow it on a database that is not the local one.")] = False,
+) -> None:
+    """Replay a synthetic error burst (time passed in) and show one alert firing once and resolving once."""
+    target = resolve_target(db_url)
+    if target.source != "local" and not yes:
+        raise SupalertError(
+            f"demo-incident writes synthetic errors and an alert into {target.display}",
+            "run it on the embedded local database (no --db-url), or pass --yes",
+        )
+    table = Table(title=f"synthetic incident on {target.display} ({demo.RULE})", title_justify="left")
+    for column in ("time (UTC)", "minute", "what", "state", "value", "summary"):
+        table.add_column(column)
+    with connect(target.url) as conn:
+        result = demo.replay(
+            conn,
+            lambda s: table.add_row(
+                str(s["at"])[:16], f"+{s['minutes']}", s["label"], s["state"], f"{s['value']:g}", s["summary"]
+            ),
+        )
+    out.print(table)
+    out.print(
+        f"{result['burst']} critical errors -> {result['alerts_opened']} alert ({result['id']}): fired at "
+        f"{str(result['created_at'])[:16]}, seen {result['occurrences']} times, {result['status']} at "
+        f"{str(result['resolved_at'])[:16]}"
+    )
 
 
 @app.command("new-migration")
@@ -238,5 +451,10 @@ def main() -> None:
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        raise
+        if state["debug"]:
+            raise
+        err.print(
+            f"error: unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)", markup=False
+        )
+        sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

@@ -7,10 +7,11 @@ from typing import Any
 
 import psycopg
 
+from supalert import engine
 from supalert.migrations import discover, make_plan
 
 
-def gather(conn: psycopg.Connection, migrations: Path) -> dict[str, Any]:
+def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300) -> dict[str, Any]:
     plan = make_plan(discover(migrations), conn)
     version = conn.execute("select current_setting('server_version')").fetchone()[0]
     extensions = dict(
@@ -32,7 +33,22 @@ def gather(conn: psycopg.Connection, migrations: Path) -> dict[str, Any]:
         "       (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
         "         where n.nspname = 'monitoring')"
     ).fetchone()
+    engine_report = None
+    if conn.execute("select to_regclass('monitoring.heartbeat') is not null").fetchone()[0]:
+        beat = engine.heartbeat(conn)
+        engine_report = {
+            "heartbeat": {
+                "last_evaluated_at": beat.last_evaluated_at,
+                "age_seconds": beat.age_seconds,
+                "rules_evaluated": beat.rules_evaluated,
+                "rules_failed": beat.rules_failed,
+                "stale": beat.stale(stale_after),
+            },
+            "open_alerts": engine.open_alerts_by_severity(conn),
+            "rules": engine.rules_overview(conn),
+        }
     return {
+        "engine": engine_report,
         "database": conn.execute("select current_database()").fetchone()[0],
         "server_version": version,
         "migrations": {
@@ -50,4 +66,10 @@ def gather(conn: psycopg.Connection, migrations: Path) -> dict[str, Any]:
 
 def healthy(report: dict[str, Any]) -> bool:
     migrations = report["migrations"]
-    return not migrations["pending"] and not migrations["changed"] and report["extensions"]["pg_cron"] is not None
+    stale = bool(report["engine"] and report["engine"]["heartbeat"]["stale"])
+    return (
+        not migrations["pending"]
+        and not migrations["changed"]
+        and report["extensions"]["pg_cron"] is not None
+        and not stale
+    )

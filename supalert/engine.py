@@ -1,0 +1,164 @@
+"""What the CLI asks of the rule engine: evaluate, list alerts, acknowledge, resolve, silence, heartbeat."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from supalert.errors import SupalertError
+
+DURATION = re.compile(r"^\s*(\d+)\s*(s|sec|m|min|h|hr|d|day|w|week)s?\s*$", re.I)
+UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400, "day": 86400,
+                "w": 604800, "week": 604800}  # fmt: skip
+OPEN_STATES = ("firing", "acknowledged")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '30m', '2h', '1d', '1w' -> timedelta; anything else is a clear error."""
+    match = DURATION.match(text or "")
+    if not match or int(match[1]) == 0:
+        raise SupalertError(f"duration {text!r} is not understood", "use a positive number and a unit: 30m, 2h, 1d")
+    return timedelta(seconds=int(match[1]) * UNIT_SECONDS[match[2].lower()])
+
+
+def _rows(conn: psycopg.Connection, query: str, params: tuple = ()) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, params).fetchall()
+
+
+def require_installed(conn: psycopg.Connection) -> None:
+    if not conn.execute("select to_regclass('monitoring.rules') is not null").fetchone()[0]:
+        raise SupalertError("supalert is not installed in this database (no monitoring.rules)", "run migrate first")
+
+
+def rule_keys(conn: psycopg.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("select key from monitoring.rules where kind = 'metric' order by key")]
+
+
+def evaluate(conn: psycopg.Connection, rules: list[str], at: datetime | None = None) -> list[dict[str, Any]]:
+    """Evaluate the named rules (all enabled ones when empty) now or at `at`, in one transaction."""
+    require_installed(conn)
+    known = rule_keys(conn)
+    unknown = [r for r in rules if r not in known]
+    if unknown:
+        raise SupalertError(f"unknown rule(s): {', '.join(unknown)}", f"known rules: {', '.join(known)}")
+    if not rules:
+        rules = [r[0] for r in conn.execute(
+            "select key from monitoring.rules where kind = 'metric' and enabled order by key")]  # fmt: skip
+    results: list[dict[str, Any]] = []
+    with conn.transaction():
+        for rule in rules:
+            results += _rows(
+                conn,
+                "select e.*, r.severity from monitoring.evaluate(%s, coalesce(%s, now())) e"
+                " join monitoring.rules r on r.key = e.rule",
+                (rule, at),
+            )
+    return results
+
+
+def critical_firing(results: list[dict[str, Any]]) -> bool:
+    return any(r["severity"] == "critical" and r["state"] in OPEN_STATES for r in results)
+
+
+def list_alerts(conn: psycopg.Connection, include_resolved: bool, limit: int = 100) -> list[dict[str, Any]]:
+    require_installed(conn)
+    return _rows(
+        conn,
+        "select id, severity, status, alert_type as rule, title, message, occurrences, created_at, last_seen_at,"
+        " acknowledged_by, resolved_at from public.system_alerts"
+        " where %s or resolved_at is null"
+        " order by (resolved_at is null) desc,"
+        " array_position(array['critical', 'high', 'warning', 'info'], severity), created_at desc limit %s",
+        (include_resolved, limit),
+    )
+
+
+def _alert_call(conn: psycopg.Connection, function: str, alert_id: str, by: str | None) -> dict[str, Any]:
+    require_installed(conn)
+    try:
+        rows = _rows(conn, f"select * from monitoring.{function}(%s::uuid, %s)", (alert_id, by))
+    except psycopg.errors.InvalidTextRepresentation:
+        raise SupalertError(f"{alert_id!r} is not an alert id", "copy the id from `python deploy.py alerts`") from None
+    except (psycopg.errors.NoDataFound, psycopg.errors.ObjectNotInPrerequisiteState) as exc:
+        raise SupalertError(exc.diag.message_primary or str(exc), exc.diag.message_hint) from None
+    return rows[0]
+
+
+def acknowledge(conn: psycopg.Connection, alert_id: str, by: str | None) -> dict[str, Any]:
+    return _alert_call(conn, "acknowledge_alert", alert_id, by)
+
+
+def resolve(conn: psycopg.Connection, alert_id: str, by: str | None) -> dict[str, Any]:
+    return _alert_call(conn, "resolve_alert", alert_id, by)
+
+
+def silence(conn: psycopg.Connection, rule: str, duration: timedelta, comment: str, by: str | None) -> dict:
+    require_installed(conn)
+    if not comment.strip():
+        raise SupalertError("a silence needs a comment saying why", 'add --comment "deploying the fix"')
+    try:
+        silence_id = conn.execute(
+            "select monitoring.create_silence(%s, null, '{}'::jsonb, %s, %s, %s)", (rule, duration, comment, by)
+        ).fetchone()[0]
+    except psycopg.errors.NoDataFound as exc:
+        raise SupalertError(exc.diag.message_primary or str(exc), exc.diag.message_hint) from None
+    return _rows(conn, "select id, rule_key, starts_at, ends_at, created_by from monitoring.silences where id = %s",
+                 (silence_id,))[0]  # fmt: skip
+
+
+@dataclass
+class Heartbeat:
+    last_evaluated_at: datetime | None
+    age_seconds: float | None
+    rules_evaluated: int | None
+    rules_failed: int | None
+    installed_seconds_ago: float | None
+
+    def stale(self, after_seconds: float) -> bool:
+        if self.age_seconds is None:
+            # Never evaluated: fine for a fresh install until pg_cron's first runs could have happened.
+            return self.installed_seconds_ago is None or self.installed_seconds_ago > after_seconds
+        return self.age_seconds > after_seconds
+
+
+def heartbeat(conn: psycopg.Connection) -> Heartbeat:
+    row = conn.execute(
+        "select h.last_evaluated_at, extract(epoch from now() - h.completed_at), h.rules_evaluated, h.rules_failed"
+        " from monitoring.heartbeat h"
+    ).fetchone()
+    installed = conn.execute(
+        "select extract(epoch from now() - max(applied_at)) from supabase_migrations.supalert_checksums"
+    ).fetchone()[0]
+    if row is None:
+        return Heartbeat(None, None, None, None, float(installed) if installed is not None else None)
+    return Heartbeat(row[0], float(row[1]), row[2], row[3], float(installed) if installed is not None else None)
+
+
+def rules_overview(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    return _rows(
+        conn,
+        """
+        select r.key, r.severity, r.enabled, r.comparison, r.threshold,
+               monitoring.describe_interval(r.time_window) as time_window,
+               (select rr.outcome from monitoring.rule_runs rr where rr.rule_key = r.key
+                 order by rr.evaluated_at desc limit 1) as last_outcome,
+               (select max(rr.evaluated_at) from monitoring.rule_runs rr where rr.rule_key = r.key) as last_run,
+               (select count(*) from public.system_alerts a where a.alert_type = r.key and a.resolved_at is null)
+                 as open_alerts
+          from monitoring.rules r where r.kind = 'metric' order by r.enabled desc, r.key
+        """,
+    )
+
+
+def open_alerts_by_severity(conn: psycopg.Connection) -> dict[str, int]:
+    return dict(
+        conn.execute(
+            "select severity, count(*) from public.system_alerts where resolved_at is null group by severity"
+        ).fetchall()
+    )
