@@ -23,3 +23,6 @@ lint: setup ## Only the lints (ruff, sqlfluff, squawk, plpgsql_check, supabase d
 clean: ## Stop the local Postgres and remove it, the venv and the tools
 	-@$(PY) deploy.py local stop
 	rm -rf .local .venv tools/node_modules
+
+bench: setup ## Benchmarks (prints ratios measured side by side; see bench/README.md)
+	@$(PY) -m bench.evaluate_rules
