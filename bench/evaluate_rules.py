@@ -26,19 +26,22 @@ def load_telemetry(conn: psycopg.Connection, rows: int) -> None:
     conn.execute(
         "insert into public.error_logs (severity, category, message, occurred_at)"
         " select (array['info','warning','high','critical'])[1 + (g %% 4)], 'bench', 'e', "
-        + spread + " from generate_series(1, %s) g",
+        + spread
+        + " from generate_series(1, %s) g",
         (NOW, errors),
     )
     conn.execute(
         "insert into public.performance_metrics (metric_type, metric_name, duration_ms, recorded_at)"
         " select case when g %% 5 = 0 then 'page_load' else 'edge_function' end, 'f', (random() * 4000)::int, "
-        + spread + " from generate_series(1, %s) g",
+        + spread
+        + " from generate_series(1, %s) g",
         (NOW, metrics),
     )
     conn.execute(
         "insert into public.sms_delivery_log (delivery_status, created_at)"
         " select case when g %% 20 = 0 then 'failed' else 'delivered' end, "
-        + spread + " from generate_series(1, %s) g",
+        + spread
+        + " from generate_series(1, %s) g",
         (NOW, sms),
     )
     conn.execute("analyze")

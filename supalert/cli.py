@@ -361,6 +361,10 @@ def demo_incident(
         f"{str(result['created_at'])[:16]}, seen {result['occurrences']} times, {result['status']} at "
         f"{str(result['resolved_at'])[:16]}"
     )
+    out.print(
+        f"its {result['notifications_dropped']} notifications (a firing and a resolve per routed channel) were "
+        "dropped from the outbox: the incident is synthetic"
+    )
 
 
 @app.command("new-migration")

@@ -44,7 +44,17 @@ def replay(conn: psycopg.Connection, step: Callable[[dict[str, Any]], None]) -> 
             "select id, status, occurrences, created_at, resolved_at from public.system_alerts where id = %s",
             (alert_id,),
         ).fetchone()
+        # The incident is synthetic: its notifications must never reach a real channel.
+        dropped = conn.execute("delete from monitoring.notifications where alert_id = %s", (alert_id,)).rowcount
         # Then what pg_cron does every minute, at real time: every due rule, and the heartbeat.
         conn.execute("select count(*) from monitoring.evaluate()")
-    return {"burst": burst, "alerts_opened": 1 if alert else 0, "id": alert[0], "status": alert[1],
-            "occurrences": alert[2], "created_at": alert[3], "resolved_at": alert[4]}  # fmt: skip
+    return {
+        "burst": burst,
+        "alerts_opened": 1 if alert else 0,
+        "notifications_dropped": dropped,
+        "id": alert[0],
+        "status": alert[1],
+        "occurrences": alert[2],
+        "created_at": alert[3],
+        "resolved_at": alert[4],
+    }

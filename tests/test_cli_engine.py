@@ -67,7 +67,7 @@ def test_silence_records_a_window_and_rejects_nonsense(db, cli):
     quoted = cli("silence", "x'; drop table monitoring.rules; --", "--for", "1h", "--comment", "c", "--db-url", db)
     assert quoted.returncode == 1 and "unknown rule" in quoted.stderr
     with psycopg.connect(db) as conn:
-        assert conn.execute("select count(*) from monitoring.rules").fetchone()[0] == 16
+        assert conn.execute("select count(*) from monitoring.rules").fetchone()[0] == 17
 
 
 def test_status_reports_rules_and_a_stale_heartbeat(db, cli):

@@ -259,6 +259,8 @@ def test_every_seed_threshold_is_a_rule(conn):
         "failed_gift_card_provisions": 5, "concurrent_users_threshold": 100, "page_load_time_ms": 5000,
     }  # fmt: skip
     rows = dict(conn.execute("select key, threshold from monitoring.rules where kind = 'metric'").fetchall())
+    engine_rules = [r[0] for r in conn.execute("select key from monitoring.rules where kind = 'engine' order by 1")]
+    assert engine_rules == ["notification_dead", "rule_error"]
     assert rows == seed
     disabled_without_comment = conn.execute(
         "select key from monitoring.rules where not enabled and metric_function is not null"
@@ -272,4 +274,5 @@ def test_cron_jobs_exist_with_their_schedules(conn):
         "supalert-evaluate": "* * * * *",
         "supalert-cleanup-cron-history": "17 3 * * *",
         "supalert-cleanup-rule-runs": "27 3 * * *",
+        "supalert-daily-digest": "0 8 * * *",
     }

@@ -5,6 +5,8 @@
 --   clear   -> (value back past the resolve threshold) resolves the open alert;
 --   between -> (past the resolve threshold but not the firing one) keeps an open alert, resets a pending count;
 --   no data -> per rule.on_no_data: keep (nothing changes), resolve (as clear) or alert (as breach).
+-- Firing, repeat (still firing after the rule's repeat_interval, unless acknowledged) and resolve write their
+-- notifications in the same transaction (monitoring.enqueue_notifications).
 -- Callers hold the rule's advisory lock (monitoring.evaluate). Engine only.
 create or replace function monitoring.apply_observation(
     p_rule monitoring.rules,
@@ -85,6 +87,14 @@ begin
                    metadata = v_metadata
              where a.id = v_alert_id;
             v_state := v_alert_status;
+            -- Still firing (not acknowledged) and nobody told for a repeat interval: tell again.
+            if v_alert_status = 'firing' and not exists (
+                select from monitoring.notifications as n
+                 where n.alert_id = v_alert_id and n.event in ('firing', 'repeat')
+                   and n.created_at > p_now - p_rule.repeat_interval
+            ) then
+                perform monitoring.enqueue_notifications(v_alert_id, 'repeat', p_now);
+            end if;
         elsif v_count >= p_rule.evaluations_before_firing then
             insert into public.system_alerts (
                 alert_type, title, message, severity, metadata, fingerprint, created_at, last_seen_at
@@ -93,6 +103,7 @@ begin
             )
             returning id into v_alert_id;
             v_state := 'firing';
+            perform monitoring.enqueue_notifications(v_alert_id, 'firing', p_now);
         else
             v_state := 'pending';
         end if;
@@ -106,6 +117,7 @@ begin
                    metadata = a.metadata || pg_catalog.jsonb_build_object('resolved_value', p_value)
              where a.id = v_alert_id;
             v_state := 'resolved';
+            perform monitoring.enqueue_notifications(v_alert_id, 'resolved', p_now);
         else
             v_state := 'ok';
         end if;

@@ -27,6 +27,7 @@ begin
                'resolved_by', coalesce(nullif(p_by, ''), auth.email(), auth.uid()::text, session_user::text))
      where a.id = p_alert_id
     returning a.* into v_alert;
+    perform monitoring.enqueue_notifications(v_alert.id, 'resolved', pg_catalog.now());
     -- Start the series afresh: if the condition persists, the rule must breach again to re-open.
     update monitoring.rule_state as s
        set consecutive_breaches = 0, pending_since = null, last_state = 'resolved'

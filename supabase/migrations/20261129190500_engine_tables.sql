@@ -119,3 +119,68 @@ comment on table monitoring.silences is
 
 revoke all on table monitoring.rules, monitoring.rule_state, monitoring.rule_runs, monitoring.heartbeat,
 monitoring.silences from public, anon, authenticated;
+
+-- Which channels hear about which alerts. Every enabled route that matches an alert adds its channels (a union:
+-- critical -> email + Slack + SMS needs one row, not three). Editable as data.
+create table if not exists monitoring.routes (
+    id bigint generated always as identity primary key,
+    name text not null unique,
+    -- Matchers; null (or {} for labels) matches anything. The alert's labels must contain `labels`.
+    severity text,
+    rule_key text references monitoring.rules (key) on delete cascade,
+    labels jsonb not null default '{}',
+    channels text[] not null,
+    -- Hold these notifications for the daily digest email instead of sending each at once.
+    digest boolean not null default false,
+    send_resolved boolean not null default true,
+    enabled boolean not null default true,
+    constraint routes_severity_known check (severity in ('critical', 'high', 'warning', 'info')),
+    constraint routes_labels_object check (jsonb_typeof(labels) = 'object'),
+    constraint routes_channels_known check (
+        cardinality(channels) > 0 and channels <@ array['email', 'slack', 'sms']::text[]
+    )
+);
+comment on table monitoring.routes is
+'Routing: an alert goes to the union of the channels of every enabled route it matches (severity, rule, labels).';
+
+-- The transactional outbox: rows written in the same transaction as the alert change they announce, so a
+-- committed firing or resolve can never be lost; dispatchers claim them with FOR UPDATE SKIP LOCKED.
+create table if not exists monitoring.notifications (
+    id uuid primary key default gen_random_uuid(),
+    alert_id uuid references public.system_alerts (id) on delete cascade,
+    event text not null,
+    channel text not null,
+    status text not null default 'pending',
+    -- A snapshot of the alert as it was when the event happened; renderers need nothing else.
+    payload jsonb not null,
+    -- Sent to Resend as Idempotency-Key, so a retry after a crash never emails twice.
+    idempotency_key text not null unique,
+    attempts integer not null default 0,
+    max_attempts integer not null default 8,
+    next_attempt_at timestamptz not null default now(),
+    lease_until timestamptz,
+    claimed_by text,
+    last_status_code integer,
+    last_error text,
+    provider_id text,
+    silenced_by uuid references monitoring.silences (id) on delete set null,
+    digest_id uuid references monitoring.notifications (id) on delete set null,
+    created_at timestamptz not null default now(),
+    updated_at timestamptz not null default now(),
+    sent_at timestamptz,
+    constraint notifications_event_known check (event in ('firing', 'repeat', 'resolved', 'test', 'digest')),
+    constraint notifications_channel_known check (channel in ('email', 'slack', 'sms')),
+    constraint notifications_status_known check (
+        status in ('pending', 'sending', 'sent', 'suppressed', 'held', 'digested', 'dead')
+    ),
+    constraint notifications_attempts_in_range check (attempts >= 0 and max_attempts between 1 and 100)
+);
+create index if not exists notifications_due on monitoring.notifications (next_attempt_at) where status = 'pending';
+create index if not exists notifications_leased on monitoring.notifications (lease_until) where status = 'sending';
+create index if not exists notifications_alert_id on monitoring.notifications (alert_id, event);
+create index if not exists notifications_held on monitoring.notifications (channel) where status = 'held';
+comment on table monitoring.notifications is
+'Outbox: one row per (alert event, channel). pending -> sending -> sent | pending (retry) | dead; or suppressed '
+'(silenced), held -> digested (daily digest).';
+
+revoke all on table monitoring.routes, monitoring.notifications from public, anon, authenticated;

@@ -44,7 +44,7 @@ revoke execute on function monitoring.acknowledge_alert(uuid, text) from public,
 grant execute on function monitoring.acknowledge_alert(uuid, text) to authenticated, service_role;
 -- supalert:end sql/functions/acknowledge_alert.sql
 
--- supalert:source sql/functions/apply_observation.sql sha256=f04b96ed5eb51e8b20a94a89515f49059fa459476ac08e128f5c0d5e8cb9f981
+-- supalert:source sql/functions/apply_observation.sql sha256=3b2ceb4d76773e7819b7afe61ad8d04fbcb192a975736083a47f7a366354215b
 -- monitoring.apply_observation(rule, labels, value, detail, no_data, now): returns (state, alert_id, fingerprint).
 -- The alert lifecycle for one series of one rule, the only code that writes public.system_alerts rows:
 --   breach  -> pending until evaluations_before_firing breaches in a row, then one firing alert; further breaches
@@ -52,6 +52,8 @@ grant execute on function monitoring.acknowledge_alert(uuid, text) to authentica
 --   clear   -> (value back past the resolve threshold) resolves the open alert;
 --   between -> (past the resolve threshold but not the firing one) keeps an open alert, resets a pending count;
 --   no data -> per rule.on_no_data: keep (nothing changes), resolve (as clear) or alert (as breach).
+-- Firing, repeat (still firing after the rule's repeat_interval, unless acknowledged) and resolve write their
+-- notifications in the same transaction (monitoring.enqueue_notifications).
 -- Callers hold the rule's advisory lock (monitoring.evaluate). Engine only.
 create or replace function monitoring.apply_observation(
     p_rule monitoring.rules,
@@ -132,6 +134,14 @@ begin
                    metadata = v_metadata
              where a.id = v_alert_id;
             v_state := v_alert_status;
+            -- Still firing (not acknowledged) and nobody told for a repeat interval: tell again.
+            if v_alert_status = 'firing' and not exists (
+                select from monitoring.notifications as n
+                 where n.alert_id = v_alert_id and n.event in ('firing', 'repeat')
+                   and n.created_at > p_now - p_rule.repeat_interval
+            ) then
+                perform monitoring.enqueue_notifications(v_alert_id, 'repeat', p_now);
+            end if;
         elsif v_count >= p_rule.evaluations_before_firing then
             insert into public.system_alerts (
                 alert_type, title, message, severity, metadata, fingerprint, created_at, last_seen_at
@@ -140,6 +150,7 @@ begin
             )
             returning id into v_alert_id;
             v_state := 'firing';
+            perform monitoring.enqueue_notifications(v_alert_id, 'firing', p_now);
         else
             v_state := 'pending';
         end if;
@@ -153,6 +164,7 @@ begin
                    metadata = a.metadata || pg_catalog.jsonb_build_object('resolved_value', p_value)
              where a.id = v_alert_id;
             v_state := 'resolved';
+            perform monitoring.enqueue_notifications(v_alert_id, 'resolved', p_now);
         else
             v_state := 'ok';
         end if;
@@ -216,6 +228,61 @@ comment on function monitoring.breaches(numeric, text, numeric) is
 
 revoke execute on function monitoring.breaches(numeric, text, numeric) from public, anon, authenticated;
 -- supalert:end sql/functions/breaches.sql
+
+-- supalert:source sql/functions/build_digest.sql sha256=a362be6badd54e3af9aed7fd9397857f8ff32b11b19d1e887b1cd338a5229086
+-- monitoring.build_digest(now): returns the number of digest notifications written. Collects every held
+-- notification (routes with digest = true, e.g. info alerts) into one 'digest' notification per channel whose
+-- payload lists them, and marks them digested. Run daily by the supalert-daily-digest job; safe to run again.
+create or replace function monitoring.build_digest(p_now timestamptz default pg_catalog.now())
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_channel text;
+    v_items jsonb;
+    v_count integer;
+    v_digest uuid;
+    v_written integer := 0;
+begin
+    for v_channel in
+        select distinct n.channel from monitoring.notifications as n where n.status = 'held' order by n.channel
+    loop
+        select pg_catalog.jsonb_agg(n.payload order by n.created_at), pg_catalog.count(*)
+          into v_items, v_count
+          from monitoring.notifications as n
+         where n.status = 'held' and n.channel = v_channel;
+        insert into monitoring.notifications (
+            alert_id, event, channel, status, payload, idempotency_key, next_attempt_at, created_at, updated_at
+        ) values (
+            null, 'digest', v_channel, 'pending',
+            pg_catalog.jsonb_build_object(
+                'event', 'digest',
+                'severity', 'info',
+                'title', pg_catalog.format('Daily digest: %s notification(s)', v_count),
+                'message', pg_catalog.format('%s low-urgency alert event(s) since the last digest.', v_count),
+                'items', v_items,
+                'labels', '{}'::jsonb,
+                'metadata', '{}'::jsonb
+            ),
+            'supalert-digest-' || pg_catalog.gen_random_uuid()::text,
+            p_now, p_now, p_now
+        )
+        returning id into v_digest;
+        update monitoring.notifications as n
+           set status = 'digested', digest_id = v_digest, updated_at = p_now
+         where n.status = 'held' and n.channel = v_channel;
+        v_written := v_written + 1;
+    end loop;
+    return v_written;
+end;
+$$;
+
+comment on function monitoring.build_digest(timestamptz) is
+'Turns held (digest-routed) notifications into one digest notification per channel. Daily job.';
+
+revoke execute on function monitoring.build_digest(timestamptz) from public, anon, authenticated;
+-- supalert:end sql/functions/build_digest.sql
 
 -- supalert:source sql/functions/check_error_rate_threshold.sql sha256=55bc00171bd83d8464fb6620a7155576652c4d9b809c7b528b18590d1e8e31a9
 -- public.check_error_rate_threshold(): the seed's error check, kept under its seed name for DBAs and
@@ -288,6 +355,69 @@ comment on function public.check_sms_delivery_failures(timestamptz) is
 revoke execute on function public.check_sms_delivery_failures(timestamptz) from public, anon;
 grant execute on function public.check_sms_delivery_failures(timestamptz) to authenticated, service_role;
 -- supalert:end sql/functions/check_sms_delivery_failures.sql
+
+-- supalert:source sql/functions/claim_notifications.sql sha256=974d2109010e38100d30ecd1c56e37cb68690bd21c4be5ddc2abcc193abe4f95
+-- monitoring.claim_notifications(worker, limit, lease, alert id, now): returns the claimed outbox rows
+-- (id, channel, event, attempts, idempotency_key, payload). Takes up to p_limit due rows (pending and due, or
+-- sending with an expired lease: the dispatcher that claimed them died) with FOR UPDATE SKIP LOCKED, so concurrent
+-- dispatchers never get the same row, and leases them to p_worker for p_lease. Rows whose lease expired after
+-- their last allowed attempt go dead instead. For the dispatcher (edge function, deploy.py, service_role).
+create or replace function monitoring.claim_notifications(
+    p_worker text,
+    p_limit integer default 20,
+    p_lease interval default interval '2 minutes',
+    p_alert_id uuid default null,
+    p_now timestamptz default pg_catalog.now()
+)
+returns table (id uuid, channel text, event text, attempts integer, idempotency_key text, payload jsonb)
+language plpgsql
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+    v_expired uuid;
+begin
+    for v_expired in
+        select n.id from monitoring.notifications as n
+         where n.status = 'sending' and n.lease_until < p_now and n.attempts >= n.max_attempts
+           and (p_alert_id is null or n.alert_id = p_alert_id)
+           for update skip locked
+    loop
+        perform monitoring.record_delivery(
+            v_expired, 'permanent', null, 'lease expired after the last attempt', null, null, p_now
+        );
+    end loop;
+
+    return query
+    with due as (
+        select n.id
+          from monitoring.notifications as n
+         where ((n.status = 'pending' and n.next_attempt_at <= p_now)
+                or (n.status = 'sending' and n.lease_until < p_now))
+           and (p_alert_id is null or n.alert_id = p_alert_id)
+         order by n.next_attempt_at, n.created_at
+         limit greatest(p_limit, 0)
+           for update skip locked
+    )
+    update monitoring.notifications as n
+       set status = 'sending',
+           attempts = n.attempts + 1,
+           lease_until = p_now + p_lease,
+           claimed_by = p_worker,
+           updated_at = p_now
+      from due
+     where n.id = due.id
+    returning n.id, n.channel, n.event, n.attempts, n.idempotency_key, n.payload;
+end;
+$$;
+
+comment on function monitoring.claim_notifications(text, integer, interval, uuid, timestamptz) is
+'Claims due outbox rows with FOR UPDATE SKIP LOCKED and a lease. For dispatchers.';
+
+revoke execute on function monitoring.claim_notifications(text, integer, interval, uuid, timestamptz)
+from public, anon, authenticated;
+grant execute on function monitoring.claim_notifications(text, integer, interval, uuid, timestamptz) to service_role;
+-- supalert:end sql/functions/claim_notifications.sql
 
 -- supalert:source sql/functions/create_silence.sql sha256=85b5ec8670dc6996cabbd6103b7737ec92d7023b94352dacfeaf9730cee8c29d
 -- monitoring.create_silence(rule, severity, labels, duration, comment, by): returns the new silence's id.
@@ -391,6 +521,105 @@ comment on function public.dismiss_alert(uuid) is
 revoke execute on function public.dismiss_alert(uuid) from public, anon;
 grant execute on function public.dismiss_alert(uuid) to authenticated, service_role;
 -- supalert:end sql/functions/dismiss_alert.sql
+
+-- supalert:source sql/functions/enqueue_notifications.sql sha256=071147425ff932d161be27c3e4ad96869d30c8a80f8c087579007d30051890bb
+-- monitoring.enqueue_notifications(alert id, event, now): returns the number of outbox rows written.
+-- Writes one monitoring.notifications row per channel that the enabled routes matching the alert choose, in the
+-- caller's transaction (the one that changed the alert), so the notification commits or rolls back with it:
+--   - a silence matching the alert (rule, severity, labels) at p_now records the rows as suppressed;
+--   - a digest route holds them for the daily digest (a test event is always sent at once);
+--   - a resolve goes only to channels that were told about the firing, and only on routes with send_resolved;
+--   - a notification_dead alert never goes to the channel that is failing.
+-- Engine only (apply_observation, resolve_alert, notify).
+create or replace function monitoring.enqueue_notifications(p_alert_id uuid, p_event text, p_now timestamptz)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_alert public.system_alerts;
+    v_labels jsonb;
+    v_silence uuid;
+    v_channel text;
+    v_digest boolean;
+    v_written integer := 0;
+    v_payload jsonb;
+begin
+    select a.* into v_alert from public.system_alerts as a where a.id = p_alert_id;
+    if not found then
+        raise exception 'alert % not found', p_alert_id using errcode = 'no_data_found';
+    end if;
+    v_labels := coalesce(v_alert.metadata -> 'labels', '{}'::jsonb);
+
+    select s.id
+      into v_silence
+      from monitoring.silences as s
+     where s.starts_at <= p_now and s.ends_at > p_now
+       and (s.rule_key is null or s.rule_key = v_alert.alert_type)
+       and (s.severity is null or s.severity = v_alert.severity)
+       and v_labels @> s.labels
+     order by s.ends_at desc
+     limit 1;
+
+    v_payload := pg_catalog.jsonb_build_object(
+        'alert_id', v_alert.id,
+        'rule', v_alert.alert_type,
+        'title', v_alert.title,
+        'message', v_alert.message,
+        'severity', v_alert.severity,
+        'status', v_alert.status,
+        'event', p_event,
+        'labels', v_labels,
+        'occurrences', v_alert.occurrences,
+        'created_at', v_alert.created_at,
+        'resolved_at', v_alert.resolved_at,
+        'runbook_url', v_alert.metadata ->> 'runbook_url',
+        'metadata', v_alert.metadata
+    );
+
+    for v_channel, v_digest in
+        select c.channel, pg_catalog.bool_and(r.digest)
+          from monitoring.routes as r
+         cross join lateral pg_catalog.unnest(r.channels) as c (channel)
+         where r.enabled
+           and (r.severity is null or r.severity = v_alert.severity)
+           and (r.rule_key is null or r.rule_key = v_alert.alert_type)
+           and v_labels @> r.labels
+           and (p_event <> 'resolved' or r.send_resolved)
+         group by c.channel
+         order by c.channel
+    loop
+        continue when v_alert.alert_type = 'notification_dead' and v_channel = v_labels ->> 'channel';
+        continue when p_event = 'resolved' and not exists (
+            select from monitoring.notifications as n
+             where n.alert_id = p_alert_id and n.channel = v_channel and n.event in ('firing', 'repeat')
+               and n.status in ('pending', 'sending', 'sent', 'held', 'digested')
+        );
+        insert into monitoring.notifications (
+            alert_id, event, channel, status, payload, idempotency_key, next_attempt_at, silenced_by, created_at,
+            updated_at
+        ) values (
+            p_alert_id, p_event, v_channel,
+            case
+                when v_silence is not null then 'suppressed'
+                when v_digest and p_event <> 'test' then 'held'
+                else 'pending'
+            end,
+            v_payload,
+            'supalert-' || pg_catalog.gen_random_uuid()::text,
+            p_now, v_silence, p_now, p_now
+        );
+        v_written := v_written + 1;
+    end loop;
+    return v_written;
+end;
+$$;
+
+comment on function monitoring.enqueue_notifications(uuid, text, timestamptz) is
+'Writes the outbox rows for one alert event per the routes and silences, in the caller''s transaction. Engine only.';
+
+revoke execute on function monitoring.enqueue_notifications(uuid, text, timestamptz) from public, anon, authenticated;
+-- supalert:end sql/functions/enqueue_notifications.sql
 
 -- supalert:source sql/functions/evaluate.sql sha256=30e9e92e2e207fe44b47f73f8a5c3acb88876dc1b4b3db6f7e1c2e7aeb632d13
 -- monitoring.evaluate(rule default null, now default now()): one row per series evaluated
@@ -665,6 +894,172 @@ revoke execute on function public.get_error_rate(integer, timestamptz) from publ
 grant execute on function public.get_error_rate(integer, timestamptz) to authenticated, service_role;
 -- supalert:end sql/functions/get_error_rate.sql
 
+-- supalert:source sql/functions/notify.sql sha256=b702d842cee8cd29e73f09a166afc3f9170e32c8c782f28f3d6dc281c71cf917
+-- monitoring.notify(severity, title, message, category, metadata, now): returns (alert_id, notifications).
+-- What send-alert-notification records: an alert raised by the app or a person rather than a rule (the seed's
+-- body {severity, title, message, category}), with its outbox rows, in one transaction. Severity 'medium' means
+-- warning. Category system_test is a test: recorded already resolved (it must not linger as an open incident) and
+-- sent at once even where the route is a digest. Admins, service_role and database logins.
+create or replace function monitoring.notify(
+    p_severity text,
+    p_title text,
+    p_message text,
+    p_category text,
+    p_metadata jsonb default '{}'::jsonb,
+    p_now timestamptz default pg_catalog.now()
+)
+returns table (alert_id uuid, notifications integer)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+    v_severity text := pg_catalog.lower(pg_catalog.btrim(p_severity));
+    v_test boolean := p_category = 'system_test';
+    v_id uuid;
+begin
+    perform monitoring.require_admin();
+    v_severity := case v_severity when 'medium' then 'warning' else v_severity end;
+    if v_severity is null or v_severity not in ('critical', 'high', 'warning', 'info') then
+        raise exception 'severity must be critical, high, warning or info, not %', coalesce(p_severity, 'null')
+            using errcode = 'invalid_parameter_value';
+    end if;
+    if coalesce(pg_catalog.btrim(p_title), '') = '' then
+        raise exception 'title must not be empty' using errcode = 'invalid_parameter_value';
+    end if;
+    if coalesce(p_category, '') !~ '^[A-Za-z0-9_.:-]{1,100}$' then
+        raise exception 'category must be 1 to 100 letters, digits or _ . : -' using errcode = 'invalid_parameter_value';
+    end if;
+    insert into public.system_alerts (
+        alert_type, title, message, severity, metadata, fingerprint, status, resolved_at, created_at, last_seen_at
+    ) values (
+        p_category, p_title, coalesce(p_message, ''), v_severity,
+        coalesce(p_metadata, '{}'::jsonb) || pg_catalog.jsonb_build_object(
+            'source', 'send-alert-notification', 'category', p_category, 'labels', '{}'::jsonb),
+        'manual:' || pg_catalog.gen_random_uuid()::text,
+        case when v_test then 'resolved' else 'firing' end,
+        case when v_test then p_now end,
+        p_now, p_now
+    )
+    returning id into v_id;
+    alert_id := v_id;
+    notifications := monitoring.enqueue_notifications(v_id, case when v_test then 'test' else 'firing' end, p_now);
+    return next;
+end;
+$$;
+
+comment on function monitoring.notify(text, text, text, text, jsonb, timestamptz) is
+'Records an alert sent by the app or a person, with its notifications. For send-alert-notification.';
+
+revoke execute on function monitoring.notify(text, text, text, text, jsonb, timestamptz) from public, anon;
+grant execute on function monitoring.notify(text, text, text, text, jsonb, timestamptz) to authenticated, service_role;
+-- supalert:end sql/functions/notify.sql
+
+-- supalert:source sql/functions/record_delivery.sql sha256=4043a98930ef822403869a7131a55ee2566b3500f3a43352501bceef3bd24172
+-- monitoring.record_delivery(id, outcome, status code, error, retry-after seconds, provider id, now): returns the
+-- row's new status (sent, pending or dead). Outcomes: 'sent'; 'retry' (5xx, 429, timeout): due again after
+-- Retry-After when the provider gave one, else after an exponential backoff (30 s, 1, 2, 4 ... min, at most
+-- 1 h), and dead after max_attempts; 'permanent' (a 4xx that will not change): dead at once. A dead notification
+-- opens (or bumps) a notification_dead alert for its channel, which is routed away from that channel; a sent one
+-- resolves that alert. Recording 'sent' twice is harmless. For the dispatcher.
+create or replace function monitoring.record_delivery(
+    p_id uuid,
+    p_outcome text,
+    p_status_code integer default null,
+    p_error text default null,
+    p_retry_after_seconds integer default null,
+    p_provider_id text default null,
+    p_now timestamptz default pg_catalog.now()
+)
+returns text
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_row monitoring.notifications;
+    v_status text;
+    v_dead_rule monitoring.rules;
+    v_dead_labels jsonb;
+    v_alert_type text;
+begin
+    if p_outcome not in ('sent', 'retry', 'permanent') then
+        raise exception 'outcome must be sent, retry or permanent, not %', pg_catalog.quote_literal(p_outcome)
+            using errcode = 'invalid_parameter_value';
+    end if;
+    select n.* into v_row from monitoring.notifications as n where n.id = p_id for update;
+    if not found then
+        raise exception 'notification % not found', p_id using errcode = 'no_data_found';
+    end if;
+    if v_row.status in ('sent', 'dead') or (v_row.status <> 'sending' and p_outcome <> 'sent') then
+        -- Already settled, or a late report after the lease passed to someone else: keep what is recorded,
+        -- except that a real delivery always counts.
+        if p_outcome <> 'sent' or v_row.status = 'sent' then
+            return v_row.status;
+        end if;
+    end if;
+
+    v_status := case
+        when p_outcome = 'sent' then 'sent'
+        when p_outcome = 'permanent' or v_row.attempts >= v_row.max_attempts then 'dead'
+        else 'pending'
+    end;
+    update monitoring.notifications as n
+       set status = v_status,
+           lease_until = null,
+           last_status_code = p_status_code,
+           last_error = pg_catalog.left(p_error, 2000),
+           provider_id = coalesce(p_provider_id, n.provider_id),
+           sent_at = case when v_status = 'sent' then p_now end,
+           next_attempt_at = case
+               when v_status = 'pending' and p_retry_after_seconds is not null
+                   then p_now + pg_catalog.make_interval(secs => greatest(p_retry_after_seconds, 1))
+               when v_status = 'pending'
+                   then p_now + least(interval '30 seconds' * (2 ^ greatest(v_row.attempts - 1, 0)), interval '1 hour')
+               else n.next_attempt_at
+           end,
+           updated_at = p_now
+     where n.id = p_id;
+
+    if v_status in ('dead', 'sent') then
+        select a.alert_type into v_alert_type from public.system_alerts as a where a.id = v_row.alert_id;
+        v_dead_labels := pg_catalog.jsonb_build_object('channel', v_row.channel);
+        select r.* into v_dead_rule from monitoring.rules as r where r.key = 'notification_dead' and r.enabled;
+        -- A notification about a dead channel that dies itself raises nothing more: no loop.
+        if found and coalesce(v_alert_type, '') <> 'notification_dead' and (
+            v_status = 'dead' or exists (
+                select from public.system_alerts as a
+                 where a.alert_type = 'notification_dead' and a.resolved_at is null
+                   and a.fingerprint = pg_catalog.md5(v_dead_labels::text))
+        ) then
+            perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('supalert:rule:notification_dead', 0));
+            perform monitoring.apply_observation(
+                v_dead_rule, v_dead_labels, case when v_status = 'dead' then 1 else 0 end,
+                pg_catalog.jsonb_build_object(
+                    'summary', case when v_status = 'dead'
+                        then pg_catalog.format('%s notification %s gave up after %s attempt(s): %s',
+                            v_row.channel, v_row.id, v_row.attempts, coalesce(p_error, 'no error given'))
+                        else pg_catalog.format('%s delivers again', v_row.channel)
+                    end,
+                    'notification_id', v_row.id,
+                    'status_code', p_status_code),
+                false, p_now
+            );
+        end if;
+    end if;
+    return v_status;
+end;
+$$;
+
+comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz) is
+'Records a delivery attempt: sent, retry later (backoff or Retry-After), or dead (raises notification_dead).';
+
+revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz)
+from public, anon, authenticated;
+grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz)
+to service_role;
+-- supalert:end sql/functions/record_delivery.sql
+
 -- supalert:source sql/functions/require_admin.sql sha256=85579961334ebc9d290def140408e43bf9b5e239ea383de21440f3bcc6e9e46a
 -- monitoring.require_admin(): returns nothing; raises insufficient_privilege unless the caller may run supalert's
 -- admin functions. Requests through the Data API run as anon or authenticated, and only an admin
@@ -693,7 +1088,7 @@ revoke execute on function monitoring.require_admin() from public, anon;
 grant execute on function monitoring.require_admin() to authenticated, service_role;
 -- supalert:end sql/functions/require_admin.sql
 
--- supalert:source sql/functions/resolve_alert.sql sha256=6e199e2491f24bf49199054b881113318153bf45ace3cc09523a55cf6d24c890
+-- supalert:source sql/functions/resolve_alert.sql sha256=10025de77a4657eee5fa634fe16aeaf480258ade03836f86c050a69a795f6fa2
 -- monitoring.resolve_alert(alert id, by default the caller): returns the resolved public.system_alerts row.
 -- For an incident a person knows is over before the rule sees it; if the condition still holds, the next
 -- evaluation opens a new alert. Raises for an unknown or already resolved alert. Admins only (CLI `resolve`).
@@ -723,6 +1118,7 @@ begin
                'resolved_by', coalesce(nullif(p_by, ''), auth.email(), auth.uid()::text, session_user::text))
      where a.id = p_alert_id
     returning a.* into v_alert;
+    perform monitoring.enqueue_notifications(v_alert.id, 'resolved', pg_catalog.now());
     -- Start the series afresh: if the condition persists, the rule must breach again to re-open.
     update monitoring.rule_state as s
        set consecutive_breaches = 0, pending_since = null, last_state = 'resolved'
@@ -999,6 +1395,16 @@ select cron.schedule(
     $$delete from monitoring.rule_runs where evaluated_at < now() - interval '14 days'$$
 );
 -- supalert:end sql/cron/cleanup_rule_runs.sql
+
+-- supalert:source sql/cron/daily_digest.sql sha256=89dc8237da62ed74e17be1526aab25580a9bb2f2d817633c186629ce25f7dc51
+-- Job supalert-daily-digest: daily at 08:00 UTC, gathers held notifications (routes with digest = true, such as
+-- info alerts) into one digest notification per channel. Scheduling by name updates the job in place.
+select cron.schedule(
+    'supalert-daily-digest',
+    '0 8 * * *',
+    $$select monitoring.build_digest()$$
+);
+-- supalert:end sql/cron/daily_digest.sql
 
 -- supalert:source sql/cron/evaluate_rules.sql sha256=b62d3afa74b978def5417e71dad33b63bb97c46d69a28a08aef81a01db1aaec0
 -- Job supalert-evaluate: every minute, evaluates every enabled rule that is due and writes the heartbeat.

@@ -113,3 +113,23 @@ insert into monitoring.rules (
     'engine', null, '>', 0, '1 hour', 'high', '4 hours'
 )
 on conflict (key) do nothing;
+
+-- Raised when a notification gives up (permanent provider error or too many attempts); routed away from the
+-- channel that failed, so it cannot loop on it. Resolved when that channel delivers again.
+insert into monitoring.rules (
+    key, title, description, kind, metric_function, comparison, threshold, time_window, severity, repeat_interval
+) values (
+    'notification_dead', 'Alert Notifications Failing',
+    'A notification could not be delivered on a channel; people relying on that channel are not being told.',
+    'engine', null, '>', 0, '1 hour', 'high', '4 hours'
+)
+on conflict (key) do nothing;
+
+-- The seed's Alert Types table: critical -> email + Slack + SMS, high -> email + Slack, warning (the seed's
+-- "medium") -> email, info -> the daily digest email.
+insert into monitoring.routes (name, severity, channels, digest) values
+('critical: email, Slack and SMS', 'critical', array['email', 'slack', 'sms'], false),
+('high: email and Slack', 'high', array['email', 'slack'], false),
+('warning: email', 'warning', array['email'], false),
+('info: daily digest email', 'info', array['email'], true)
+on conflict (name) do nothing;

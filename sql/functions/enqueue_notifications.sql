@@ -1,0 +1,96 @@
+-- monitoring.enqueue_notifications(alert id, event, now): returns the number of outbox rows written.
+-- Writes one monitoring.notifications row per channel that the enabled routes matching the alert choose, in the
+-- caller's transaction (the one that changed the alert), so the notification commits or rolls back with it:
+--   - a silence matching the alert (rule, severity, labels) at p_now records the rows as suppressed;
+--   - a digest route holds them for the daily digest (a test event is always sent at once);
+--   - a resolve goes only to channels that were told about the firing, and only on routes with send_resolved;
+--   - a notification_dead alert never goes to the channel that is failing.
+-- Engine only (apply_observation, resolve_alert, notify).
+create or replace function monitoring.enqueue_notifications(p_alert_id uuid, p_event text, p_now timestamptz)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_alert public.system_alerts;
+    v_labels jsonb;
+    v_silence uuid;
+    v_channel text;
+    v_digest boolean;
+    v_written integer := 0;
+    v_payload jsonb;
+begin
+    select a.* into v_alert from public.system_alerts as a where a.id = p_alert_id;
+    if not found then
+        raise exception 'alert % not found', p_alert_id using errcode = 'no_data_found';
+    end if;
+    v_labels := coalesce(v_alert.metadata -> 'labels', '{}'::jsonb);
+
+    select s.id
+      into v_silence
+      from monitoring.silences as s
+     where s.starts_at <= p_now and s.ends_at > p_now
+       and (s.rule_key is null or s.rule_key = v_alert.alert_type)
+       and (s.severity is null or s.severity = v_alert.severity)
+       and v_labels @> s.labels
+     order by s.ends_at desc
+     limit 1;
+
+    v_payload := pg_catalog.jsonb_build_object(
+        'alert_id', v_alert.id,
+        'rule', v_alert.alert_type,
+        'title', v_alert.title,
+        'message', v_alert.message,
+        'severity', v_alert.severity,
+        'status', v_alert.status,
+        'event', p_event,
+        'labels', v_labels,
+        'occurrences', v_alert.occurrences,
+        'created_at', v_alert.created_at,
+        'resolved_at', v_alert.resolved_at,
+        'runbook_url', v_alert.metadata ->> 'runbook_url',
+        'metadata', v_alert.metadata
+    );
+
+    for v_channel, v_digest in
+        select c.channel, pg_catalog.bool_and(r.digest)
+          from monitoring.routes as r
+         cross join lateral pg_catalog.unnest(r.channels) as c (channel)
+         where r.enabled
+           and (r.severity is null or r.severity = v_alert.severity)
+           and (r.rule_key is null or r.rule_key = v_alert.alert_type)
+           and v_labels @> r.labels
+           and (p_event <> 'resolved' or r.send_resolved)
+         group by c.channel
+         order by c.channel
+    loop
+        continue when v_alert.alert_type = 'notification_dead' and v_channel = v_labels ->> 'channel';
+        continue when p_event = 'resolved' and not exists (
+            select from monitoring.notifications as n
+             where n.alert_id = p_alert_id and n.channel = v_channel and n.event in ('firing', 'repeat')
+               and n.status in ('pending', 'sending', 'sent', 'held', 'digested')
+        );
+        insert into monitoring.notifications (
+            alert_id, event, channel, status, payload, idempotency_key, next_attempt_at, silenced_by, created_at,
+            updated_at
+        ) values (
+            p_alert_id, p_event, v_channel,
+            case
+                when v_silence is not null then 'suppressed'
+                when v_digest and p_event <> 'test' then 'held'
+                else 'pending'
+            end,
+            v_payload,
+            'supalert-' || pg_catalog.gen_random_uuid()::text,
+            p_now, v_silence, p_now, p_now
+        );
+        v_written := v_written + 1;
+    end loop;
+    return v_written;
+end;
+$$;
+
+comment on function monitoring.enqueue_notifications(uuid, text, timestamptz) is
+'Writes the outbox rows for one alert event per the routes and silences, in the caller''s transaction. Engine only.';
+
+revoke execute on function monitoring.enqueue_notifications(uuid, text, timestamptz) from public, anon, authenticated;

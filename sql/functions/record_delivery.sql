@@ -1,0 +1,101 @@
+-- monitoring.record_delivery(id, outcome, status code, error, retry-after seconds, provider id, now): returns the
+-- row's new status (sent, pending or dead). Outcomes: 'sent'; 'retry' (5xx, 429, timeout): due again after
+-- Retry-After when the provider gave one, else after an exponential backoff (30 s, 1, 2, 4 ... min, at most
+-- 1 h), and dead after max_attempts; 'permanent' (a 4xx that will not change): dead at once. A dead notification
+-- opens (or bumps) a notification_dead alert for its channel, which is routed away from that channel; a sent one
+-- resolves that alert. Recording 'sent' twice is harmless. For the dispatcher.
+create or replace function monitoring.record_delivery(
+    p_id uuid,
+    p_outcome text,
+    p_status_code integer default null,
+    p_error text default null,
+    p_retry_after_seconds integer default null,
+    p_provider_id text default null,
+    p_now timestamptz default pg_catalog.now()
+)
+returns text
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_row monitoring.notifications;
+    v_status text;
+    v_dead_rule monitoring.rules;
+    v_dead_labels jsonb;
+    v_alert_type text;
+begin
+    if p_outcome not in ('sent', 'retry', 'permanent') then
+        raise exception 'outcome must be sent, retry or permanent, not %', pg_catalog.quote_literal(p_outcome)
+            using errcode = 'invalid_parameter_value';
+    end if;
+    select n.* into v_row from monitoring.notifications as n where n.id = p_id for update;
+    if not found then
+        raise exception 'notification % not found', p_id using errcode = 'no_data_found';
+    end if;
+    if v_row.status in ('sent', 'dead') or (v_row.status <> 'sending' and p_outcome <> 'sent') then
+        -- Already settled, or a late report after the lease passed to someone else: keep what is recorded,
+        -- except that a real delivery always counts.
+        if p_outcome <> 'sent' or v_row.status = 'sent' then
+            return v_row.status;
+        end if;
+    end if;
+
+    v_status := case
+        when p_outcome = 'sent' then 'sent'
+        when p_outcome = 'permanent' or v_row.attempts >= v_row.max_attempts then 'dead'
+        else 'pending'
+    end;
+    update monitoring.notifications as n
+       set status = v_status,
+           lease_until = null,
+           last_status_code = p_status_code,
+           last_error = pg_catalog.left(p_error, 2000),
+           provider_id = coalesce(p_provider_id, n.provider_id),
+           sent_at = case when v_status = 'sent' then p_now end,
+           next_attempt_at = case
+               when v_status = 'pending' and p_retry_after_seconds is not null
+                   then p_now + pg_catalog.make_interval(secs => greatest(p_retry_after_seconds, 1))
+               when v_status = 'pending'
+                   then p_now + least(interval '30 seconds' * (2 ^ greatest(v_row.attempts - 1, 0)), interval '1 hour')
+               else n.next_attempt_at
+           end,
+           updated_at = p_now
+     where n.id = p_id;
+
+    if v_status in ('dead', 'sent') then
+        select a.alert_type into v_alert_type from public.system_alerts as a where a.id = v_row.alert_id;
+        v_dead_labels := pg_catalog.jsonb_build_object('channel', v_row.channel);
+        select r.* into v_dead_rule from monitoring.rules as r where r.key = 'notification_dead' and r.enabled;
+        -- A notification about a dead channel that dies itself raises nothing more: no loop.
+        if found and coalesce(v_alert_type, '') <> 'notification_dead' and (
+            v_status = 'dead' or exists (
+                select from public.system_alerts as a
+                 where a.alert_type = 'notification_dead' and a.resolved_at is null
+                   and a.fingerprint = pg_catalog.md5(v_dead_labels::text))
+        ) then
+            perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('supalert:rule:notification_dead', 0));
+            perform monitoring.apply_observation(
+                v_dead_rule, v_dead_labels, case when v_status = 'dead' then 1 else 0 end,
+                pg_catalog.jsonb_build_object(
+                    'summary', case when v_status = 'dead'
+                        then pg_catalog.format('%s notification %s gave up after %s attempt(s): %s',
+                            v_row.channel, v_row.id, v_row.attempts, coalesce(p_error, 'no error given'))
+                        else pg_catalog.format('%s delivers again', v_row.channel)
+                    end,
+                    'notification_id', v_row.id,
+                    'status_code', p_status_code),
+                false, p_now
+            );
+        end if;
+    end if;
+    return v_status;
+end;
+$$;
+
+comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz) is
+'Records a delivery attempt: sent, retry later (backoff or Retry-After), or dead (raises notification_dead).';
+
+revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz)
+from public, anon, authenticated;
+grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz)
+to service_role;
