@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { LIMITS, renderEmail, renderSlack, renderSms, type SlackBlock } from "./render.ts";
+import type { AlertPayload } from "./types.ts";
+
+const hostile: AlertPayload = {
+  alert_id: "0b1c2d3e-0000-4000-8000-000000000001",
+  rule: "error_rate",
+  title: `<script>alert(1)</script> & <!channel>`,
+  message: `Error rate <b>high</b> & rising <!here> "quoted" 'single'`,
+  severity: "critical",
+  status: "firing",
+  event: "firing",
+  labels: { service: "<api>", region: "eu&us" },
+  occurrences: 3,
+  created_at: "2026-11-29T19:00:00Z",
+  runbook_url: "https://runbooks.example.com/error-rate?a=1&b=2",
+  metadata: { note: "<img src=x onerror=alert(1)>", nested: { amp: "a&b" } },
+};
+
+function sectionTexts(blocks: SlackBlock[]): string[] {
+  return blocks.flatMap((b) => {
+    if (b.type === "section") return [b.text?.text ?? "", ...(b.fields ?? []).map((f) => f.text)];
+    if (b.type === "context") return b.elements.map((e) => e.text);
+    return [];
+  });
+}
+
+Deno.test("email subject: severity and event, no HTML, no line breaks", () => {
+  const email = renderEmail(hostile, "firing");
+  assert.equal(email.subject, "[CRITICAL] FIRING: <script>alert(1)</script> & <!channel>");
+  assert.equal(
+    renderEmail({ ...hostile, title: "Disk\r\nBcc: evil@x" }, "resolved").subject,
+    "RESOLVED: Disk Bcc: evil@x",
+  );
+  assert.match(renderEmail(hostile, "repeat").subject, /^\[CRITICAL\] STILL FIRING: /);
+  assert.match(renderEmail({ ...hostile, severity: "info" }, "test").subject, /^\[INFO\] TEST: /);
+});
+
+Deno.test("email html escapes every alert field, including metadata in <pre>", () => {
+  const { html, text } = renderEmail(hostile, "firing");
+  assert.ok(!html.includes("<script>"), "title must be escaped");
+  assert.ok(!html.includes("<b>high</b>"));
+  assert.ok(!html.includes("<img"));
+  assert.ok(!html.includes("<api>"));
+  assert.ok(html.includes("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;!channel&gt;"));
+  assert.ok(html.includes("&quot;quoted&quot; &#39;single&#39;"));
+  assert.match(html, /<pre[^>]*>\{\n {2}&quot;note&quot;: &quot;&lt;img src=x onerror=alert\(1\)&gt;&quot;,/);
+  assert.ok(html.includes('href="https://runbooks.example.com/error-rate?a=1&amp;b=2"'));
+  assert.ok(text.includes(`Error rate <b>high</b> & rising`), "the plain part is not HTML and not escaped");
+  assert.ok(text.includes(`"note": "<img src=x onerror=alert(1)>"`));
+});
+
+Deno.test("email drops non-http runbook links", () => {
+  const { html, text } = renderEmail({ ...hostile, runbook_url: "javascript:alert(1)" });
+  assert.ok(!html.includes("javascript:"));
+  assert.ok(!text.includes("javascript:"));
+});
+
+Deno.test("digest email lists every item, escaped", () => {
+  const items = [
+    { title: "<one>", severity: "info", message: "m1 & more", occurrences: 2, status: "firing" },
+    { title: "two", severity: "warning", message: "" },
+  ];
+  const { subject, html, text } = renderEmail({ event: "digest", title: "ignored", items }, "digest");
+  assert.equal(subject, "Alert digest: 2 alerts");
+  assert.match(html, /<ol>[\s\S]*<li><strong>\[INFO\] &lt;one&gt;<\/strong> \(firing, 2x\)[\s\S]*m1 &amp; more/);
+  assert.ok(html.includes("<strong>[WARNING] two</strong>"));
+  assert.match(text, /1\. \[INFO\] <one> \(firing, 2x\)\n {3}m1 & more\n2\. \[WARNING\] two/);
+});
+
+Deno.test("slack escapes mrkdwn so alert text cannot ping or link", () => {
+  const slack = renderSlack(hostile, "firing");
+  const texts = [slack.text, ...sectionTexts(slack.blocks)].join("\n");
+  assert.ok(!texts.includes("<!channel>"));
+  assert.ok(!texts.includes("<!here>"));
+  assert.ok(texts.includes("&lt;!channel&gt;"));
+  assert.ok(texts.includes("&amp; rising &lt;!here&gt;"));
+  assert.ok(texts.includes(`"quoted"`), "quotes are not entity-encoded in mrkdwn");
+  assert.ok(texts.includes("<https://runbooks.example.com/error-rate?a=1&b=2|Runbook>"));
+  const header = slack.blocks[0];
+  assert.equal(header.type, "header");
+  assert.equal(header.type === "header" && header.text.type, "plain_text");
+});
+
+Deno.test("slack clamps a 10,000-character message and a long title to Block Kit limits", () => {
+  const slack = renderSlack({ ...hostile, title: "T".repeat(500), message: "<&>".repeat(3400) }, "firing");
+  const header = slack.blocks[0];
+  assert.ok(header.type === "header" && header.text.text.length <= LIMITS.slackHeader);
+  assert.equal(header.type === "header" && header.text.text.length, 150);
+  for (const text of sectionTexts(slack.blocks)) assert.ok(text.length <= 3000, `section of ${text.length}`);
+  const section = slack.blocks[1];
+  assert.ok(section.type === "section" && section.text!.text.endsWith("\u2026"));
+  assert.ok(slack.blocks.length <= 50);
+  assert.ok(slack.text.length <= 3000);
+});
+
+Deno.test("slack digest stays within 50 blocks however many items", () => {
+  const items = Array.from({ length: 120 }, (_, i) => ({ title: `alert ${i}`, severity: "info", message: "x" }));
+  const slack = renderSlack({ items }, "digest");
+  assert.equal(slack.blocks.length, 50);
+  const last = slack.blocks.at(-1)!;
+  assert.ok(last.type === "context" && last.elements[0].text.startsWith("and 72 more"));
+});
+
+Deno.test("sms is short: severity, event, title and the start of the message, <= 1600", () => {
+  const sms = renderSms({ ...hostile, message: "m".repeat(10_000) }, "firing");
+  assert.ok(sms.startsWith("[CRITICAL] FIRING: <script>alert(1)</script> & <!channel> - mmm"));
+  assert.ok(sms.length <= 1600);
+  assert.ok(sms.length <= LIMITS.smsTitle + LIMITS.smsMessage + 40);
+  const huge = renderSms({ title: "T".repeat(10_000), message: "m".repeat(10_000), severity: "high" }, "firing");
+  assert.ok(huge.length <= 1600);
+  assert.equal(renderSms({ title: "Disk", severity: "high" }, "resolved"), "RESOLVED: Disk");
+});
+
+Deno.test("renderers survive a payload with missing or odd fields", () => {
+  const odd = { title: null, message: 42, labels: [1, 2], metadata: "x", items: null } as unknown as AlertPayload;
+  assert.equal(renderEmail(odd).subject, "[INFO] FIRING: (untitled alert)");
+  assert.ok(renderSlack(odd).blocks.length >= 2);
+  assert.equal(renderSms(odd), "[INFO] FIRING: (untitled alert) - 42");
+});

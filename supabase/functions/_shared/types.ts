@@ -1,0 +1,48 @@
+// Shapes shared by the database layer, the renderers and the channel senders. The payload mirrors the jsonb that
+// monitoring.claim_notifications() returns; every field is optional because it comes from the database and a
+// renderer must never crash on a row written by an older or newer version of the SQL side.
+
+export type Channel = "email" | "slack" | "sms";
+export const CHANNELS: readonly Channel[] = ["email", "slack", "sms"];
+
+export type Severity = "critical" | "high" | "warning" | "info";
+export const SEVERITIES: readonly Severity[] = ["critical", "high", "warning", "info"];
+
+export type NotificationEvent = "firing" | "repeat" | "resolved" | "test" | "digest";
+
+export interface AlertPayload {
+  alert_id?: string | null;
+  rule?: string | null;
+  title?: string | null;
+  message?: string | null;
+  severity?: string | null;
+  status?: string | null;
+  event?: string | null;
+  labels?: Record<string, unknown> | null;
+  occurrences?: number | null;
+  created_at?: string | null;
+  resolved_at?: string | null;
+  runbook_url?: string | null;
+  metadata?: Record<string, unknown> | null;
+  items?: AlertPayload[] | null;
+}
+
+/** One row of the outbox as claimed by monitoring.claim_notifications(). */
+export interface Notification {
+  id: string;
+  channel: string;
+  event: string;
+  attempts: number;
+  idempotency_key: string;
+  payload: AlertPayload;
+}
+
+export type Outcome = "sent" | "retry" | "permanent";
+
+export interface DeliveryOutcome {
+  outcome: Outcome;
+  statusCode?: number;
+  retryAfterSeconds?: number;
+  error?: string;
+  providerId?: string;
+}
