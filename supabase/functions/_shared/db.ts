@@ -1,0 +1,116 @@
+// The functions' only database access: a small postgres.js pool on SUPABASE_DB_URL calling the monitoring.* SQL
+// functions, which hold all the logic (claiming with SKIP LOCKED, backoff, dead-lettering). prepare: false because
+// Supabase's transaction pooler (port 6543) cannot keep named prepared statements across transactions; two
+// connections because one invocation runs its queries one after another.
+import postgres from "postgres";
+import { env } from "./env.ts";
+import { redact } from "./redact.ts";
+import type { AlertPayload, DeliveryOutcome, Notification } from "./types.ts";
+
+let client: postgres.Sql | undefined;
+
+export class DatabaseConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DatabaseConfigError";
+  }
+}
+
+/** The shared pool, created on first use so that importing this module never needs the database or its URL. */
+export function db(): postgres.Sql {
+  if (!client) {
+    const url = env("SUPABASE_DB_URL");
+    if (!url) throw new DatabaseConfigError("SUPABASE_DB_URL is not set");
+    client = postgres(url, {
+      max: 2,
+      prepare: false,
+      connect_timeout: 10,
+      idle_timeout: 20,
+      max_lifetime: 60 * 30,
+      connection: { application_name: "supalert-edge" },
+      onnotice: () => {},
+    });
+  }
+  return client;
+}
+
+/** Close the pool (tests, and a clean shutdown); the next db() call opens a new one. */
+export async function closeDb(): Promise<void> {
+  const current = client;
+  client = undefined;
+  await current?.end({ timeout: 1 });
+}
+
+/** A database error as it may be logged or returned: SQLSTATE and message, without the URL or its password. */
+export function describeDbError(error: unknown): string {
+  const url = env("SUPABASE_DB_URL");
+  let password: string | undefined;
+  try {
+    password = url ? decodeURIComponent(new URL(url).password) || undefined : undefined;
+  } catch {
+    password = undefined;
+  }
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  const message = error instanceof Error ? error.message : String(error);
+  return redact(code ? `${code}: ${message}` : message, [url, password]).slice(0, 500);
+}
+
+export async function claimNotifications(
+  worker: string,
+  limit: number,
+  lease: string,
+  alertId: string | null = null,
+): Promise<Notification[]> {
+  const rows = await db()<
+    { id: string; channel: string; event: string; attempts: number; idempotency_key: string; payload: AlertPayload }[]
+  >`
+    select id, channel, event, attempts, idempotency_key, payload
+    from monitoring.claim_notifications(${worker}::text, ${limit}::integer, ${lease}::interval, ${alertId}::uuid)
+  `;
+  return rows.map((r) => ({ ...r, payload: r.payload ?? {} }));
+}
+
+/** Returns the row's new status: sent, pending (will be retried) or dead. */
+export async function recordDelivery(id: string, o: DeliveryOutcome): Promise<string> {
+  const [row] = await db()<{ status: string }[]>`
+    select monitoring.record_delivery(
+      ${id}::uuid, ${o.outcome}::text, ${o.statusCode ?? null}::integer, ${o.error ?? null}::text,
+      ${o.retryAfterSeconds ?? null}::integer, ${o.providerId ?? null}::text
+    ) as status
+  `;
+  return row?.status ?? "";
+}
+
+export interface NotifyResult {
+  alertId: string | null;
+  notifications: number;
+}
+
+export async function notify(
+  severity: string,
+  title: string,
+  message: string,
+  category: string,
+  metadata: Record<string, unknown>,
+): Promise<NotifyResult> {
+  const [row] = await db()<{ alert_id: string | null; notifications: number | null }[]>`
+    select alert_id, notifications
+    from monitoring.notify(${severity}::text, ${title}::text, ${message}::text, ${category}::text,
+                           ${JSON.stringify(metadata)}::jsonb)
+  `;
+  return { alertId: row?.alert_id ?? null, notifications: Number(row?.notifications ?? 0) };
+}
+
+/** Runs every due rule; returns how many series were evaluated. */
+export async function evaluate(): Promise<number> {
+  const [row] = await db()<{ n: string | number }[]>`select count(*) as n from monitoring.evaluate()`;
+  return Number(row?.n ?? 0);
+}
+
+/** Seconds since the last complete evaluation, or null when the engine has never completed one. */
+export async function heartbeatAge(): Promise<number | null> {
+  const [row] = await db()<{ age: string | number | null }[]>`
+    select extract(epoch from now() - completed_at) as age from monitoring.heartbeat
+  `;
+  return row?.age === undefined || row.age === null ? null : Number(row.age);
+}
