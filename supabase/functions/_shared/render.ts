@@ -38,6 +38,7 @@ const EVENT_WORDS: Record<string, string> = {
 /** The payload with defaults and plain strings, so the renderers below never meet null or a non-string. */
 interface AlertView {
   title: string;
+  hasTitle: boolean;
   message: string;
   severity: string;
   event: string;
@@ -79,6 +80,7 @@ function view(payload: AlertPayload | null | undefined, event?: string): AlertVi
   const labels = isPlainObject(p.labels) ? Object.entries(p.labels).map(([k, v]): [string, string] => [k, str(v)]) : [];
   return {
     title: oneLine(str(p.title)) || "(untitled alert)",
+    hasTitle: oneLine(str(p.title)) !== "",
     message: str(p.message),
     severity: oneLine(str(p.severity)).toLowerCase() || "info",
     event: oneLine(str(event ?? p.event)).toLowerCase() || "firing",
@@ -101,7 +103,9 @@ function severityTag(v: AlertView): string {
 
 /** One plain-text line naming what happened; the subject, Slack header and SMS all start from it. */
 function headline(v: AlertView): string {
-  if (v.event === "digest") return `Alert digest: ${v.items.length} ${v.items.length === 1 ? "alert" : "alerts"}`;
+  if (v.event === "digest") {
+    return v.hasTitle ? v.title : `Alert digest: ${v.items.length} ${v.items.length === 1 ? "alert" : "alerts"}`;
+  }
   if (v.event === "resolved") return `RESOLVED: ${v.title}`;
   return `${severityTag(v)} ${EVENT_WORDS[v.event] ?? v.event.toUpperCase()}: ${v.title}`;
 }
@@ -213,8 +217,13 @@ function digestEmailBody(v: AlertView): { html: string; text: string } {
     html.push(`<li>and ${more} more</li>`);
     text.push(`... and ${more} more`);
   }
-  if (shown.length === 0) return { html: "<p>No alerts in this digest.</p>", text: "No alerts in this digest." };
-  return { html: `<ol>\n${html.join("\n")}\n</ol>`, text: text.join("\n") };
+  const intro = truncate(v.message, LIMITS.digestItemMessage);
+  const introHtml = intro ? `<p style="white-space:pre-wrap">${escapeHtml(intro)}</p>\n` : "";
+  const introText = intro ? `${intro}\n\n` : "";
+  if (shown.length === 0) {
+    return { html: `${introHtml}<p>No alerts in this digest.</p>`, text: `${introText}No alerts in this digest.` };
+  }
+  return { html: `${introHtml}<ol>\n${html.join("\n")}\n</ol>`, text: `${introText}${text.join("\n")}` };
 }
 
 // ---------------------------------------------------------------- Slack
@@ -256,15 +265,15 @@ export function renderSlack(payload: AlertPayload, event?: string): SlackPayload
     blocks.push(...digestSlackBlocks(v));
   } else {
     blocks.push({ type: "section", text: mrkdwn(v.message.trim() ? v.message : "(no message)") });
-    const fields = detailRows(v).filter(([k]) => k !== "Alert ID" && k !== "Started" && k !== "Resolved").map((
-      [k, val],
-    ) => ({
-      type: "mrkdwn" as const,
-      text: `*${k}*\n${escapeWithin(val, LIMITS.slackField - k.length - 3, escapeMrkdwn)}`,
-    }));
+    // Times and the id go to the context line; the rest become "*Name*\nvalue" fields (at most 10, 2000 each).
+    const inContext = new Set(["Alert ID", "Started", "Resolved"]);
+    const field = (name: string, value: string): TextObject => ({
+      type: "mrkdwn",
+      text: `*${name}*\n${escapeWithin(value, LIMITS.slackField - name.length - 3, escapeMrkdwn)}`,
+    });
+    const fields = detailRows(v).filter(([k]) => !inContext.has(k)).map(([k, val]) => field(k, val));
     if (v.labels.length > 0) {
-      const labels = v.labels.map(([k, val]) => `${k}=${val}`).join(", ");
-      fields.push({ type: "mrkdwn", text: `*Labels*\n${escapeWithin(labels, LIMITS.slackField - 9, escapeMrkdwn)}` });
+      fields.push(field("Labels", v.labels.map(([k, val]) => `${k}=${val}`).join(", ")));
     }
     if (fields.length > 0) blocks.push({ type: "section", fields: fields.slice(0, 10) });
     const context: string[] = [];

@@ -61,11 +61,15 @@ Deno.test("digest email lists every item, escaped", () => {
     { title: "<one>", severity: "info", message: "m1 & more", occurrences: 2, status: "firing" },
     { title: "two", severity: "warning", message: "" },
   ];
-  const { subject, html, text } = renderEmail({ event: "digest", title: "ignored", items }, "digest");
-  assert.equal(subject, "Alert digest: 2 alerts");
+  const digest = { event: "digest", title: "Daily digest: 2 notification(s)", message: "2 events <since>", items };
+  const { subject, html, text } = renderEmail(digest, "digest");
+  assert.equal(subject, "Daily digest: 2 notification(s)");
+  assert.ok(html.includes("2 events &lt;since&gt;"));
   assert.match(html, /<ol>[\s\S]*<li><strong>\[INFO\] &lt;one&gt;<\/strong> \(firing, 2x\)[\s\S]*m1 &amp; more/);
   assert.ok(html.includes("<strong>[WARNING] two</strong>"));
-  assert.match(text, /1\. \[INFO\] <one> \(firing, 2x\)\n {3}m1 & more\n2\. \[WARNING\] two/);
+  assert.match(text, /2 events <since>\n\n1\. \[INFO\] <one> \(firing, 2x\)\n {3}m1 & more\n2\. \[WARNING\] two/);
+  assert.equal(renderEmail({ items }, "digest").subject, "Alert digest: 2 alerts", "a default subject without a title");
+  assert.equal(renderSms(digest, "digest"), "Daily digest: 2 notification(s)");
 });
 
 Deno.test("slack escapes mrkdwn so alert text cannot ping or link", () => {
