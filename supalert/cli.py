@@ -7,6 +7,7 @@ traceback unless --debug.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import date, datetime
@@ -18,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from supalert import demo, engine, localdb, migrations, sqlsource, status
+from supalert import demo, engine, functions, localdb, migrations, sqlsource, status
 from supalert.dburl import DbTarget, check_not_transaction_pooler, connect, redact, target_from
 from supalert.errors import SupalertError
 from supalert.paths import migrations_dir, project_root
@@ -35,6 +36,8 @@ local_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(local_app, name="local")
+secrets_app = typer.Typer(help="Secrets the database itself needs (Supabase Vault).", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
 
 # Tables keep their shape in logs and pipes, where rich would otherwise assume 80 columns.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -367,6 +370,50 @@ def demo_incident(
     )
 
 
+@app.command()
+def notify(
+    severity: Annotated[str, typer.Option(help="critical, high, warning or info (medium means warning).")],
+    title: Annotated[str, typer.Option(help="Short title.")],
+    message: Annotated[str, typer.Option(help="What happened.")] = "",
+    category: Annotated[str, typer.Option(help="Category, e.g. manual or system_test.")] = "manual",
+) -> None:
+    """Raise an alert through send-alert-notification and print what each channel said."""
+    answer = functions.invoke(
+        "send-alert-notification", {"severity": severity, "title": title, "message": message, "category": category}
+    )
+    results = answer.get("results", [])
+    for result in results:
+        line = f"{result.get('channel')}: {result.get('status')}"
+        out.print(line + (f" ({result['error']})" if result.get("error") else ""))
+    out.print(f"alert {answer.get('alert_id')}: {len(results)} notification(s)")
+    if any(r.get("status") != "sent" for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def dispatch() -> None:
+    """Run check-alert-triggers once: evaluate due rules and deliver due notifications; print the counts."""
+    answer = functions.invoke("check-alert-triggers", {})
+    out.print(", ".join(f"{key} {value}" for key, value in answer.items() if not isinstance(value, dict | list)))
+    if answer.get("dead"):
+        raise typer.Exit(1)
+
+
+@app.command("test-alerts")
+def test_alerts(db_url: DbUrlOption = None) -> None:
+    """End-to-end check: send a test alert through send-alert-notification, check it was recorded and delivered on
+    every routed channel, then remove it. One PASS/FAIL line per step; exit 1 naming the failed step."""
+    from supalert import selftest
+
+    target = resolve_target(db_url)
+    with connect(target.url) as conn:
+        steps = selftest.run(conn, lambda step, ok, detail: out.print(f"{'PASS' if ok else 'FAIL'} {step}: {detail}"))
+    failed = [name for name, ok in steps if not ok]
+    if failed:
+        err.print(f"error: test-alerts failed at step {failed[0]}", markup=False)
+        raise typer.Exit(1)
+
+
 @app.command("new-migration")
 def new_migration(
     name: Annotated[str, typer.Argument(help="Short name, e.g. add_disk_rule (letters, digits, _ and -).")],
@@ -393,6 +440,32 @@ def new_migration(
     )
     for item in changed:
         out.print(f"  {item.relpath}")
+
+
+@secrets_app.command("set")
+def secrets_set(
+    project_url: Annotated[str, typer.Option(help="https://<ref>.supabase.co (where the edge functions live).")],
+    db_url: DbUrlOption = None,
+) -> None:
+    """Store the project URL and ALERT_DISPATCH_SECRET (read from the environment, never from the command line)
+    in Vault, for the every-minute pg_net call of check-alert-triggers. Safe to run again."""
+    from supalert import vault
+
+    secret = os.environ.get("ALERT_DISPATCH_SECRET", "")
+    if len(secret) < 16:
+        raise SupalertError(
+            "ALERT_DISPATCH_SECRET is missing or shorter than 16 characters",
+            "export ALERT_DISPATCH_SECRET=$(openssl rand -hex 24), set the same value as a function secret, retry",
+        )
+    if not project_url.startswith(("https://", "http://")):
+        raise SupalertError(f"--project-url {project_url!r} is not a URL", "use https://<ref>.supabase.co")
+    target = resolve_target(db_url)
+    with connect(target.url) as conn:
+        outcome = vault.store(
+            conn, {"supalert_project_url": project_url.rstrip("/"), "supalert_dispatch_secret": secret}
+        )
+    for name, what in outcome.items():
+        out.print(f"{name}: {what}")
 
 
 @local_app.command("start")

@@ -1406,6 +1406,39 @@ select cron.schedule(
 );
 -- supalert:end sql/cron/daily_digest.sql
 
+-- supalert:source sql/cron/dispatch_via_pg_net.sql sha256=0862f010df819266144a6e7177268996814d4caa8b26d1a9c36d4d0112531dad
+-- Job supalert-dispatch, only where pg_net and Supabase Vault exist (as on Supabase): every minute, calls the
+-- check-alert-triggers edge function through pg_net, with the project URL and the dispatch secret read from Vault
+-- (stored by `python deploy.py secrets set`), so no secret is written into cron.job. Elsewhere (plain Postgres,
+-- the tests) nothing is scheduled and a notice says so: call `python deploy.py dispatch` from any scheduler.
+do $$
+begin
+    if exists (select from pg_catalog.pg_extension where extname = 'pg_net')
+       and exists (select from pg_catalog.pg_extension where extname = 'supabase_vault') then
+        perform cron.schedule(
+            'supalert-dispatch',
+            '* * * * *',
+            $job$
+            select net.http_post(
+                url := (select s.decrypted_secret from vault.decrypted_secrets as s
+                         where s.name = 'supalert_project_url') || '/functions/v1/check-alert-triggers',
+                headers := pg_catalog.jsonb_build_object(
+                    'Content-Type', 'application/json',
+                    'Authorization', 'Bearer ' || (select s.decrypted_secret from vault.decrypted_secrets as s
+                                                    where s.name = 'supalert_dispatch_secret')),
+                body := '{}'::jsonb,
+                timeout_milliseconds := 55000
+            )
+            $job$
+        );
+    else
+        raise notice 'supalert: pg_net or Supabase Vault is not installed here, so the database does not call '
+            'check-alert-triggers; run `python deploy.py dispatch` every minute from a scheduler instead';
+    end if;
+end
+$$;
+-- supalert:end sql/cron/dispatch_via_pg_net.sql
+
 -- supalert:source sql/cron/evaluate_rules.sql sha256=b62d3afa74b978def5417e71dad33b63bb97c46d69a28a08aef81a01db1aaec0
 -- Job supalert-evaluate: every minute, evaluates every enabled rule that is due and writes the heartbeat.
 -- pg_cron 1.4 (Debian) has no second schedules, so a minute is the finest step; detection takes at most about a
