@@ -14,7 +14,8 @@ demo: setup ## Start the embedded local Postgres, migrate it, replay a synthetic
 	@$(PY) deploy.py demo-incident
 	@$(PY) deploy.py status
 
-test: setup ## Every test and lint (pytest against a throwaway Postgres with pg_cron)
+test: setup ## Every test and lint: Deno (fmt, lint, check, test) for the functions, then pytest (real Postgres)
+	@bash scripts/deno_test.sh
 	@$(PY) -m pytest
 
 lint: setup ## Only the lints (ruff, sqlfluff, squawk, plpgsql_check, supabase db lint/advisors)

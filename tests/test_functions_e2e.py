@@ -1,0 +1,202 @@
+"""End to end: the edge functions served by Deno, the test database, and capture servers standing in for Resend,
+Slack and Twilio that check every request's shape and fail on purpose when told to."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import psycopg
+import pytest
+
+from supalert.paths import tools_bin
+from tests.capture import start_capture
+from tests.engine_helpers import MIN, T0, evaluate, insert_errors
+from tests.functions_server import DISPATCH_SECRET, serve_functions
+
+pytestmark = pytest.mark.skipif(not (tools_bin() / "deno").exists(), reason="Deno missing: run `make setup`")
+
+
+@pytest.fixture
+def capture():
+    cap = start_capture()
+    yield cap
+    cap.server.stop()
+    assert cap.problems == []  # every request matched its provider's real shape
+
+
+@pytest.fixture
+def stack(db, capture):
+    with serve_functions(db, capture.env()) as server:
+        yield server
+
+
+def statuses(conn, alert_type):
+    return conn.execute(
+        "select n.event, n.channel, n.status from monitoring.notifications n join public.system_alerts a"
+        " on a.id = n.alert_id where a.alert_type = %s order by n.created_at, n.event, n.channel",
+        (alert_type,),
+    ).fetchall()
+
+
+def make_due(conn):
+    conn.execute("update monitoring.notifications set next_attempt_at = now() where status = 'pending'")
+
+
+def test_one_incident_delivers_one_firing_and_one_resolve_on_every_routed_channel(conn, stack, capture):
+    insert_errors(conn, T0, 9, severity="critical")
+    for i in range(1, 4):
+        evaluate(conn, "critical_errors_per_hour", T0 + i * MIN)
+    evaluate(conn, "critical_errors_per_hour", T0 + 61 * MIN)
+    answer = stack.call("check-alert-triggers", {}).json()
+    assert answer["sent"] == 6 and answer["dead"] == 0, answer
+    assert statuses(conn, "critical_errors_per_hour") == [
+        ("firing", "email", "sent"), ("firing", "slack", "sent"), ("firing", "sms", "sent"),
+        ("resolved", "email", "sent"), ("resolved", "slack", "sent"), ("resolved", "sms", "sent"),
+    ]  # fmt: skip
+    assert [r.channel for r in capture.requests].count("email") == 2
+    subjects = [r.body["subject"] for r in capture.of("email")]
+    assert any("RESOLVED" in s.upper() for s in subjects) and any("FIRING" in s.upper() for s in subjects)
+    assert sorted(r.body["to"] == ["ops@example.com", "admin@example.com"] for r in capture.of("email")) == [True] * 2
+    assert len({r.headers["Idempotency-Key"] for r in capture.of("email")}) == 2
+    again = stack.call("check-alert-triggers", {}).json()
+    assert again["sent"] == 0 and len(capture.requests) == 6  # nothing twice
+
+
+def test_a_silenced_alert_records_suppressed_notifications_and_sends_nothing(conn, stack, capture):
+    conn.execute(
+        "insert into monitoring.silences (rule_key, starts_at, ends_at, created_by, comment)"
+        " values ('critical_errors_per_hour', %s, %s, 'ops', 'maintenance')",
+        (T0, T0 + timedelta(hours=3)),
+    )
+    insert_errors(conn, T0, 9)
+    evaluate(conn, "critical_errors_per_hour", T0 + MIN)
+    stack.call("check-alert-triggers", {})
+    assert {s for _, _, s in statuses(conn, "critical_errors_per_hour")} == {"suppressed"}
+    assert capture.requests == []
+
+
+def test_a_provider_answering_500_then_200_is_retried_and_delivers_once(conn, stack, capture):
+    capture.fail_next("email", (500, '{"name": "internal_server_error", "message": "boom"}', {}))
+    stack.call("send-alert-notification", {"severity": "warning", "title": "disk", "message": "m", "category": "c"})
+    assert conn.execute("select status, attempts, last_status_code from monitoring.notifications").fetchall() == [
+        ("pending", 1, 500)
+    ]
+    make_due(conn)
+    assert stack.call("check-alert-triggers", {}).json()["sent"] == 1
+    emails = capture.of("email")
+    assert [r.status for r in emails] == [500, 200]
+    assert emails[0].headers["Idempotency-Key"] == emails[1].headers["Idempotency-Key"]
+    assert conn.execute("select status from monitoring.notifications").fetchone()[0] == "sent"
+
+
+def test_429_with_retry_after_is_honoured(conn, stack, capture):
+    capture.fail_next("slack", (429, "rate_limited", {"Retry-After": "120"}))
+    stack.call("send-alert-notification", {"severity": "high", "title": "t", "message": "m", "category": "c"})
+    [(status, wait)] = conn.execute(
+        "select status, extract(epoch from next_attempt_at - updated_at) from monitoring.notifications"
+        " where channel = 'slack'"
+    ).fetchall()
+    assert status == "pending" and float(wait) == 120
+    stack.call("check-alert-triggers", {})
+    assert len(capture.of("slack")) == 1  # not before Retry-After
+
+
+def test_slack_no_service_is_not_retried_and_raises_notification_dead(conn, stack, capture):
+    capture.fail_next("slack", (404, "no_service", {}))
+    result = stack.call("send-alert-notification", {"severity": "high", "title": "t", "message": "m",
+                                                    "category": "c"}).json()  # fmt: skip
+    assert {r["channel"]: r["status"] for r in result["results"]} == {"email": "sent", "slack": "dead"}
+    [(title, alert_id)] = conn.execute(
+        "select title, id from public.system_alerts where alert_type = 'notification_dead'"
+    ).fetchall()
+    assert "slack" in title
+    stack.call("check-alert-triggers", {})
+    dead_channels = [c for (c,) in conn.execute(
+        "select channel from monitoring.notifications where alert_id = %s", (alert_id,))]  # fmt: skip
+    assert dead_channels == ["email"]
+    assert len(capture.of("slack")) == 1  # never retried, never told about its own death
+
+
+def test_a_dispatcher_killed_after_claiming_loses_nothing(conn, stack, capture):
+    conn.execute("select monitoring.notify('warning', 'lease', 'm', 'lease_test')")
+    # A dispatcher claims and dies: its lease (here 1 second) expires and the next dispatcher takes the row over.
+    conn.execute("select * from monitoring.claim_notifications('crashed-worker', 10, '1 second')")
+    conn.execute("update monitoring.notifications set lease_until = now() - interval '1 second'")
+    assert stack.call("check-alert-triggers", {}).json()["sent"] == 1
+    assert conn.execute("select status, attempts from monitoring.notifications").fetchone() == ("sent", 2)
+
+
+def test_two_concurrent_dispatchers_deliver_each_notification_once(conn, stack, capture):
+    for i in range(12):
+        conn.execute("select monitoring.notify('warning', %s, 'm', 'load')", (f"alert {i}",))
+    conn.execute("update monitoring.notifications set status = 'pending', next_attempt_at = now()")
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(stack.call("check-alert-triggers", {}).json()))
+               for _ in range(2)]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    keys = [r.headers["Idempotency-Key"] for r in capture.of("email")]
+    assert len(keys) == len(set(keys))
+    assert conn.execute("select count(*) from monitoring.notifications where status = 'sent'").fetchone()[0] >= 12
+
+
+def test_html_and_mrkdwn_injection_arrives_escaped_and_long_messages_are_truncated(conn, stack, capture):
+    nasty = '<script>alert("x")</script> & <!channel> <@U123>'
+    message = ("y" * 9_900 + nasty)[:10_000]  # the largest message send-alert-notification accepts
+    answer = stack.call("send-alert-notification", {"severity": "critical", "title": nasty, "message": message,
+                                                    "category": "c"})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    [email] = capture.of("email")
+    assert "<script>" not in email.body["html"] and "&lt;script&gt;" in email.body["html"]
+    [slack] = capture.of("slack")
+    # Slack parses <!channel>, <@U...> and links in mrkdwn (and the top-level fallback text), never in plain_text.
+    objects = [b["text"] for b in slack.body["blocks"] if "text" in b]
+    objects += [f for b in slack.body["blocks"] for f in b.get("fields", [])]
+    objects += [e for b in slack.body["blocks"] for e in b.get("elements", []) if isinstance(e, dict)]
+    mrkdwn = [o["text"] for o in objects if o.get("type") == "mrkdwn"] + [slack.body["text"]]
+    assert all("<!channel>" not in t and "<script>" not in t and "<@U123>" not in t for t in mrkdwn)
+    assert any("&lt;!channel&gt;" in t for t in mrkdwn)
+    [sms] = capture.of("sms")
+    assert len(sms.body["Body"]) <= 1600
+
+
+def test_send_alert_notification_rejects_bad_requests(stack):
+    assert stack.call("send-alert-notification", {"severity": "high"}, token=None).status_code == 401
+    assert stack.call("send-alert-notification", {"severity": "high"}, token="forged").status_code == 401  # noqa: S106
+    assert stack.call("send-alert-notification", method="GET").status_code == 405
+    missing = stack.call("send-alert-notification", {"severity": "high", "message": "m", "category": "c"})
+    assert missing.status_code == 400 and missing.json()["field"] == "title"
+    unknown = stack.call("send-alert-notification", {"severity": "urgent", "title": "t", "category": "c"})
+    assert unknown.status_code == 400 and unknown.json()["field"] == "severity"
+    garbage = stack.call("send-alert-notification", raw=b"{not json")
+    assert garbage.status_code == 400
+
+
+def test_check_alert_triggers_evaluates_and_reports_counts(conn, stack):
+    answer = stack.call("check-alert-triggers", {}).json()
+    assert answer["evaluated"] == 8
+    assert conn.execute("select rules_evaluated from monitoring.heartbeat").fetchone()[0] == 8
+
+
+def test_test_alerts_passes_against_the_local_stack_and_names_the_failing_step(db, stack, capture, cli):
+    env = {"SUPALERT_FUNCTIONS_URL": stack.url, "ALERT_DISPATCH_SECRET": DISPATCH_SECRET}
+    done = cli("test-alerts", "--db-url", db, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [line.split(":")[0] for line in done.stdout.splitlines()] == [
+        "PASS configuration",
+        "PASS send",
+        "PASS recorded",
+        "PASS delivered",
+        "PASS cleanup",
+    ]
+    with psycopg.connect(db) as conn:
+        assert conn.execute("select count(*) from public.system_alerts").fetchone()[0] == 0
+    capture.fail_next("email", (403, '{"name": "invalid_api_key", "message": "API key is invalid"}', {}))
+    failed = cli("test-alerts", "--db-url", db, env=env)
+    assert failed.returncode == 1
+    assert "FAIL delivered: email dead" in failed.stdout
+    assert "test-alerts failed at step delivered" in failed.stderr
+    assert DISPATCH_SECRET not in failed.stdout + failed.stderr
