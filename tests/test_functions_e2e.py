@@ -200,3 +200,37 @@ def test_test_alerts_passes_against_the_local_stack_and_names_the_failing_step(d
     assert "FAIL delivered: email dead" in failed.stdout
     assert "test-alerts failed at step delivered" in failed.stderr
     assert DISPATCH_SECRET not in failed.stdout + failed.stderr
+
+
+def test_cli_notify_and_dispatch_call_the_functions(db, stack, capture, cli):
+    env = {"SUPALERT_FUNCTIONS_URL": stack.url, "ALERT_DISPATCH_SECRET": DISPATCH_SECRET}
+    sent = cli("notify", "--severity", "high", "--title", "Low inventory", "--message", "12 left", env=env)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "email: sent" in sent.stdout and "slack: sent" in sent.stdout
+    dispatched = cli("dispatch", env=env)
+    assert dispatched.returncode == 0 and "evaluated 8" in dispatched.stdout
+    wrong = cli("dispatch", env={**env, "ALERT_DISPATCH_SECRET": "not-the-secret"})
+    assert wrong.returncode == 1 and "answered 401" in wrong.stderr and "not-the-secret" not in wrong.stderr
+
+
+def test_watchdog_speaks_when_the_heartbeat_is_stale(conn, stack, capture):
+    conn.execute("select count(*) from monitoring.evaluate()")
+    conn.execute("update monitoring.heartbeat set completed_at = now() - interval '1 hour'")
+    answer = stack.call("check-alert-triggers", {}).json()
+    assert answer["watchdog"]["sent"], answer
+    bodies = [r.body.get("subject", "") for r in capture.of("email")] + [r.body["text"] for r in capture.of("slack")]
+    assert any("monitoring is down" in b.lower() for b in bodies), bodies
+    capture.requests.clear()
+    conn.execute("update monitoring.heartbeat set completed_at = now() - interval '1 hour'")
+    stack.call("check-alert-triggers", {})
+    assert not any("monitoring is down" in r.body.get("text", "").lower() for r in capture.of("slack"))  # once
+
+
+def test_watchdog_speaks_when_the_database_is_unreachable(capture):
+    from tests.harness import free_port
+
+    with serve_functions(f"postgresql://postgres@127.0.0.1:{free_port()}/postgres", capture.env()) as server:
+        answer = server.call("check-alert-triggers", {})
+    assert answer.status_code == 503
+    assert "127.0.0.1" not in answer.text or "postgresql://" not in answer.text  # never the connection string
+    assert {r.channel for r in capture.requests} == {"email", "slack", "sms"}
