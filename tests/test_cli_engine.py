@@ -13,7 +13,7 @@ def test_check_prints_every_enabled_rule_and_exits_1_when_critical_fires(db, cli
     quiet = cli("check", "--db-url", db, "--json")
     assert quiet.returncode == 0, quiet.stderr
     rows = json.loads(quiet.stdout)
-    assert len(rows) == 8 and {r["state"] for r in rows} <= {"ok", "no_data"}
+    assert len(rows) == 16 and {r["state"] for r in rows} <= {"ok", "no_data"}
     with psycopg.connect(db, autocommit=True) as conn:
         insert_errors(conn, T0, 9, severity="critical")
     loud = cli("check", "critical_errors_per_hour", "--db-url", db, "--at", "2026-03-02T12:05:00Z")
@@ -67,7 +67,7 @@ def test_silence_records_a_window_and_rejects_nonsense(db, cli):
     quoted = cli("silence", "x'; drop table monitoring.rules; --", "--for", "1h", "--comment", "c", "--db-url", db)
     assert quoted.returncode == 1 and "unknown rule" in quoted.stderr
     with psycopg.connect(db) as conn:
-        assert conn.execute("select count(*) from monitoring.rules").fetchone()[0] == 17
+        assert conn.execute("select count(*) from monitoring.rules").fetchone()[0] == 18
 
 
 def test_status_reports_rules_and_a_stale_heartbeat(db, cli):
@@ -75,7 +75,7 @@ def test_status_reports_rules_and_a_stale_heartbeat(db, cli):
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     report = json.loads(fresh.stdout)
     assert report["engine"]["heartbeat"]["stale"] is False
-    assert len(report["engine"]["rules"]) == 15
+    assert len(report["engine"]["rules"]) == 16
     with psycopg.connect(db, autocommit=True) as conn:
         conn.execute("select count(*) from monitoring.evaluate(null, now() - interval '1 hour')")
         conn.execute("update monitoring.heartbeat set completed_at = now() - interval '1 hour'")

@@ -86,3 +86,9 @@ def test_no_monitoring_function_is_executable_by_public(conn):
         """
     ).fetchall()
     assert open_to_public == []
+
+
+def test_a_missing_settings_row_never_lets_api_callers_through(conn, as_role):
+    conn.execute("delete from monitoring.settings")
+    with as_role(conn, "admin") as c, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        c.execute("select * from public.check_error_rate_threshold()")

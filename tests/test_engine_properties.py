@@ -35,7 +35,7 @@ def model(values, comparison, threshold, resolve, needed, on_no_data):
                 state = "pending"
         elif verdict == "clear":
             count = 0
-            state = "resolved" if is_open else "ok"
+            state = "resolved" if is_open else ("no_data" if value is None else "ok")
             resolved += is_open
             is_open = False
         elif verdict == "between":

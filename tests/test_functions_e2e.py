@@ -177,8 +177,8 @@ def test_send_alert_notification_rejects_bad_requests(stack):
 
 def test_check_alert_triggers_evaluates_and_reports_counts(conn, stack):
     answer = stack.call("check-alert-triggers", {}).json()
-    assert answer["evaluated"] == 8
-    assert conn.execute("select rules_evaluated from monitoring.heartbeat").fetchone()[0] == 8
+    assert answer["evaluated"] == 16
+    assert conn.execute("select rules_evaluated from monitoring.heartbeat").fetchone()[0] == 16
 
 
 def test_test_alerts_passes_against_the_local_stack_and_names_the_failing_step(db, stack, capture, cli):
@@ -208,7 +208,7 @@ def test_cli_notify_and_dispatch_call_the_functions(db, stack, capture, cli):
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert "email: sent" in sent.stdout and "slack: sent" in sent.stdout
     dispatched = cli("dispatch", env=env)
-    assert dispatched.returncode == 0 and "evaluated 8" in dispatched.stdout
+    assert dispatched.returncode == 0 and "evaluated 16" in dispatched.stdout
     wrong = cli("dispatch", env={**env, "ALERT_DISPATCH_SECRET": "not-the-secret"})
     assert wrong.returncode == 1 and "answered 401" in wrong.stderr and "not-the-secret" not in wrong.stderr
 

@@ -143,10 +143,15 @@ def test_retry_backs_off_exponentially_and_honours_retry_after(conn):
     due2 = conn.execute("select next_attempt_at from monitoring.notifications where id = %s", (nid,)).fetchone()[0]
     assert due2 - due == timedelta(seconds=60)
     claim(conn, at=due2)
-    record(conn, nid, "retry", at=due2, code=429, retry_after=7)
+    record(conn, nid, "retry", at=due2, code=429, retry_after=600)  # longer than the backoff: honoured
     due3 = conn.execute("select next_attempt_at from monitoring.notifications where id = %s", (nid,)).fetchone()[0]
-    assert due3 - due2 == timedelta(seconds=7)
+    assert due3 - due2 == timedelta(seconds=600)
     claim(conn, at=due3)
+    record(conn, nid, "retry", at=due3, code=429, retry_after=1)  # shorter than the backoff: the backoff wins
+    due4 = conn.execute("select next_attempt_at from monitoring.notifications where id = %s", (nid,)).fetchone()[0]
+    assert due4 - due3 == timedelta(minutes=4)
+    claim(conn, at=due4)
+    due3 = due4
     assert record(conn, nid, "sent", at=due3, code=200) == "sent"
     assert record(conn, nid, "sent", at=due3, code=200) == "sent"  # reporting twice is harmless
 
@@ -170,6 +175,16 @@ def test_permanent_failure_is_dead_at_once_and_raises_notification_dead_elsewher
     assert conn.execute("select status from public.system_alerts where id = %s", (alert_id,)).fetchone()[0] == (
         "resolved"
     )
+
+
+def test_backoff_is_capped_at_an_hour_even_after_many_attempts(conn):
+    conn.execute("select monitoring.notify('warning', 'many', 'm', 'cap_test')")
+    conn.execute("update monitoring.notifications set max_attempts = 100, attempts = 60")
+    [(nid, *_)] = claim(conn)
+    now = conn.execute("select now()").fetchone()[0]
+    assert record(conn, nid, "retry", at=now, code=503) == "pending"
+    due = conn.execute("select next_attempt_at from monitoring.notifications where id = %s", (nid,)).fetchone()[0]
+    assert due - now == timedelta(hours=1)
 
 
 def test_too_many_attempts_end_dead(conn):

@@ -119,7 +119,7 @@ begin
             v_state := 'resolved';
             perform monitoring.enqueue_notifications(v_alert_id, 'resolved', p_now);
         else
-            v_state := 'ok';
+            v_state := case when p_no_data then 'no_data' else 'ok' end;
         end if;
     elsif v_verdict = 'between' then
         if v_alert_id is null then

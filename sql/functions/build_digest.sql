@@ -8,18 +8,26 @@ set search_path = ''
 as $$
 declare
     v_channel text;
+    v_ids uuid[];
     v_items jsonb;
     v_count integer;
     v_digest uuid;
     v_written integer := 0;
 begin
+    -- Two runs at once must not both send a digest.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('supalert:digest', 0));
     for v_channel in
         select distinct n.channel from monitoring.notifications as n where n.status = 'held' order by n.channel
     loop
+        -- Lock the rows first and build the digest from exactly those, so a row held meanwhile waits for the next.
+        select pg_catalog.array_agg(l.id)
+          into v_ids
+          from (select n.id from monitoring.notifications as n
+                 where n.status = 'held' and n.channel = v_channel for update) as l;
         select pg_catalog.jsonb_agg(n.payload order by n.created_at), pg_catalog.count(*)
           into v_items, v_count
           from monitoring.notifications as n
-         where n.status = 'held' and n.channel = v_channel;
+         where n.id = any (v_ids);
         insert into monitoring.notifications (
             alert_id, event, channel, status, payload, idempotency_key, next_attempt_at, created_at, updated_at
         ) values (
@@ -39,7 +47,7 @@ begin
         returning id into v_digest;
         update monitoring.notifications as n
            set status = 'digested', digest_id = v_digest, updated_at = p_now
-         where n.status = 'held' and n.channel = v_channel;
+         where n.id = any (v_ids);
         v_written := v_written + 1;
     end loop;
     return v_written;

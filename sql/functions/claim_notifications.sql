@@ -12,12 +12,14 @@ create or replace function monitoring.claim_notifications(
 )
 returns table (id uuid, channel text, event text, attempts integer, idempotency_key text, payload jsonb)
 language plpgsql
+security definer
 set search_path = ''
 as $$
 #variable_conflict use_column
 declare
     v_expired uuid;
 begin
+    perform monitoring.require_admin();
     for v_expired in
         select n.id from monitoring.notifications as n
          where n.status = 'sending' and n.lease_until < p_now and n.attempts >= n.max_attempts

@@ -10,10 +10,10 @@ security definer
 set search_path = ''
 as $$
     select coalesce(
-        (select auth.jwt() -> 'app_metadata' ->> 'role') = any (s.admin_roles),
+        (select (select auth.jwt() -> 'app_metadata' ->> 'role') = any (s.admin_roles)
+           from monitoring.settings as s),
         false
     )
-    from monitoring.settings as s
 $$;
 
 comment on function monitoring.is_admin() is

@@ -1,7 +1,7 @@
 -- monitoring.record_delivery(id, outcome, status code, error, retry-after seconds, provider id, now): returns the
--- row's new status (sent, pending or dead). Outcomes: 'sent'; 'retry' (5xx, 429, timeout): due again after
--- Retry-After when the provider gave one, else after an exponential backoff (30 s, 1, 2, 4 ... min, at most
--- 1 h), and dead after max_attempts; 'permanent' (a 4xx that will not change): dead at once. A dead notification
+-- row's new status (sent, pending or dead). Outcomes: 'sent'; 'retry' (5xx, 429, timeout): due again after an
+-- exponential backoff (30 s, 1, 2, 4 ... min, at most 1 h) or the provider's Retry-After, whichever is later,
+-- and dead after max_attempts; 'permanent' (a 4xx that will not change): dead at once. A dead notification
 -- opens (or bumps) a notification_dead alert for its channel, which is routed away from that channel; a sent one
 -- resolves that alert. Recording 'sent' twice is harmless. For the dispatcher.
 create or replace function monitoring.record_delivery(
@@ -15,6 +15,7 @@ create or replace function monitoring.record_delivery(
 )
 returns text
 language plpgsql
+security definer
 set search_path = ''
 as $$
 declare
@@ -24,6 +25,7 @@ declare
     v_dead_labels jsonb;
     v_alert_type text;
 begin
+    perform monitoring.require_admin();
     if p_outcome not in ('sent', 'retry', 'permanent') then
         raise exception 'outcome must be sent, retry or permanent, not %', pg_catalog.quote_literal(p_outcome)
             using errcode = 'invalid_parameter_value';
@@ -53,10 +55,11 @@ begin
            provider_id = coalesce(p_provider_id, n.provider_id),
            sent_at = case when v_status = 'sent' then p_now end,
            next_attempt_at = case
-               when v_status = 'pending' and p_retry_after_seconds is not null
-                   then p_now + pg_catalog.make_interval(secs => greatest(p_retry_after_seconds, 1))
-               when v_status = 'pending'
-                   then p_now + least(interval '30 seconds' * (2 ^ greatest(v_row.attempts - 1, 0)), interval '1 hour')
+               -- The later of the provider's Retry-After and our own backoff (exponent capped: 30 s * 2^7 > 1 h),
+               -- so a burst of 429s with short Retry-After values cannot use up the attempts in seconds.
+               when v_status = 'pending' then p_now + greatest(
+                   pg_catalog.make_interval(secs => coalesce(p_retry_after_seconds, 0)),
+                   least(interval '30 seconds' * (2 ^ least(greatest(v_row.attempts - 1, 0), 7)), interval '1 hour'))
                else n.next_attempt_at
            end,
            updated_at = p_now

@@ -10,7 +10,9 @@ stable
 set search_path = ''
 as $$
 begin
-    if pg_catalog.current_setting('role') in ('anon', 'authenticated') and not monitoring.is_admin() then
+    -- coalesce: a missing settings row must mean "not an admin", never let a NULL through.
+    if pg_catalog.current_setting('role') in ('anon', 'authenticated')
+       and not coalesce(monitoring.is_admin(), false) then
         raise exception 'permission denied: this supalert function is for admins only'
             using errcode = 'insufficient_privilege',
                   hint = 'Sign in as a user whose app_metadata.role is in monitoring.settings.admin_roles.';

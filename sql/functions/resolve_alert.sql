@@ -11,6 +11,9 @@ declare
     v_alert public.system_alerts;
 begin
     perform monitoring.require_admin();
+    -- The rule's lock first, as monitoring.evaluate takes it, so a resolve and an evaluation never deadlock.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+        'supalert:rule:' || (select a.alert_type from public.system_alerts as a where a.id = p_alert_id), 0));
     select a.* into v_alert from public.system_alerts as a where a.id = p_alert_id for update;
     if not found then
         raise exception 'alert % not found', p_alert_id

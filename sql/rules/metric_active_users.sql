@@ -1,6 +1,6 @@
 -- monitoring.metric_active_users(rule, now): distinct users in public.user_sessions whose last_active_at falls in
--- the window (15 minutes for the seed's concurrent_users_threshold). Zero users is a value. Metric interface;
--- called by monitoring.evaluate only.
+-- the window (15 minutes for the seed's concurrent_users_threshold). Zero users is a value; an empty table is no
+-- data. Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_active_users(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language sql
@@ -16,7 +16,7 @@ as $$
                 '%s user(s) active in the last %s', c.users, monitoring.describe_interval(p_rule.time_window)
             )
         ),
-        false
+        not exists (select from public.user_sessions)
       from (
           select pg_catalog.count(distinct s.user_id) as users
             from public.user_sessions as s

@@ -1,6 +1,7 @@
 -- monitoring.metric_error_count(rule, now): the number of public.error_logs rows in the rule's window whose
 -- severity is in params.severities (default high and critical, as the seed's check_error_rate_threshold counted).
--- One series; zero errors is a value, not missing data. Metric interface; called by monitoring.evaluate only.
+-- One series; zero errors in the window is a value, but a table that has never had a row is no data (nothing
+-- is logging). Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_error_count(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language sql
@@ -32,7 +33,7 @@ as $$
                 monitoring.describe_interval(p_rule.time_window)
             )
         ),
-        false
+        not exists (select from public.error_logs)
       from counted as c, wanted as w
 $$;
 

@@ -16,6 +16,10 @@ alter default privileges in schema monitoring revoke execute on functions from p
 create table if not exists monitoring.settings (
     id boolean primary key default true,
     admin_roles text[] not null default '{admin}',
+    -- The plan's limits, for the system-health view (the rules' thresholds are 80 % of these by default).
+    plan_database_gb numeric not null default 10,
+    plan_function_calls_per_day bigint not null default 500000,
+    plan_bandwidth_gb_per_month numeric not null default 50,
     updated_at timestamptz not null default now(),
     constraint settings_single_row check (id),
     constraint settings_admin_roles_not_empty check (cardinality(admin_roles) > 0)

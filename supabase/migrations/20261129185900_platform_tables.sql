@@ -168,3 +168,89 @@ create policy users_insert_own_sessions on public.user_sessions
 for insert to authenticated with check (user_id = (select auth.uid()));
 create policy users_update_own_sessions on public.user_sessions
 for update to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+
+-- Sources of the remaining seed thresholds, shaped like the tables above. Written by the server (service_role);
+-- admins read them. Each may already exist in the platform: then it must have these columns.
+
+select monitoring.require_columns(
+    'public.email_delivery_log',
+    array['id', 'delivery_status', 'created_at']
+);
+
+create table if not exists public.email_delivery_log (
+    id bigint generated always as identity primary key,
+    delivery_status text not null,
+    recipient text,
+    provider_message_id text,
+    error_message text,
+    client_id uuid,
+    created_at timestamptz not null default now()
+);
+create index if not exists email_delivery_log_created_at on public.email_delivery_log (created_at);
+comment on table public.email_delivery_log is
+'One row per email sent by the platform (like sms_delivery_log); delivery_status failed counts as a failure.';
+
+-- The documented source of low_credit_balance: one row per client with its current balance. The platform keeps it
+-- current (a trigger on its ledger, or an UPSERT wherever the balance changes).
+select monitoring.require_columns(
+    'public.client_credits',
+    array['client_id', 'balance', 'updated_at']
+);
+
+create table if not exists public.client_credits (
+    client_id uuid primary key,
+    client_name text,
+    balance numeric not null,
+    updated_at timestamptz not null default now()
+);
+comment on table public.client_credits is
+'Current credit balance per client (the source of the per-client low_credit_balance rule).';
+
+select monitoring.require_columns(
+    'public.gift_card_provisions',
+    array['id', 'status', 'created_at']
+);
+
+create table if not exists public.gift_card_provisions (
+    id bigint generated always as identity primary key,
+    client_id uuid,
+    status text not null,
+    error_message text,
+    created_at timestamptz not null default now()
+);
+create index if not exists gift_card_provisions_created_at on public.gift_card_provisions (created_at);
+comment on table public.gift_card_provisions is
+'One row per gift-card provisioning attempt; status failed counts as a failure.';
+
+-- The table the seed's daily cleanup_rate_limit_logs() job cleans: one row per rate-limited request.
+select monitoring.require_columns(
+    'public.rate_limit_log',
+    array['id', 'identifier', 'created_at']
+);
+
+create table if not exists public.rate_limit_log (
+    id bigint generated always as identity primary key,
+    identifier text not null,
+    endpoint text,
+    created_at timestamptz not null default now()
+);
+create index if not exists rate_limit_log_created_at on public.rate_limit_log (created_at);
+comment on table public.rate_limit_log is
+'Requests seen by the platform''s rate limiter; kept a short time (monitoring.retention_policies).';
+
+revoke all on table public.email_delivery_log, public.client_credits, public.gift_card_provisions,
+public.rate_limit_log from anon, authenticated;
+alter table public.email_delivery_log enable row level security;
+alter table public.client_credits enable row level security;
+alter table public.gift_card_provisions enable row level security;
+alter table public.rate_limit_log enable row level security;
+grant select on table public.email_delivery_log, public.client_credits, public.gift_card_provisions,
+public.rate_limit_log to authenticated;
+create policy admins_read_email_log on public.email_delivery_log
+for select to authenticated using ((select monitoring.is_admin()));
+create policy admins_read_credits on public.client_credits
+for select to authenticated using ((select monitoring.is_admin()));
+create policy admins_read_gift_cards on public.gift_card_provisions
+for select to authenticated using ((select monitoring.is_admin()));
+create policy admins_read_rate_limits on public.rate_limit_log
+for select to authenticated using ((select monitoring.is_admin()));

@@ -184,3 +184,64 @@ comment on table monitoring.notifications is
 '(silenced), held -> digested (daily digest).';
 
 revoke all on table monitoring.routes, monitoring.notifications from public, anon, authenticated;
+
+-- Readings SQL cannot make itself (bandwidth lives in Supabase's billing, not in the database): whatever can see
+-- them records them here, e.g. `python deploy.py usage record bandwidth_gb_month 12.5`.
+create table if not exists monitoring.usage_samples (
+    id bigint generated always as identity primary key,
+    metric text not null,
+    value numeric not null,
+    sampled_at timestamptz not null default now(),
+    constraint usage_samples_metric_format check (metric ~ '^[a-z][a-z0-9_]{0,62}$')
+);
+create index if not exists usage_samples_metric_sampled_at on monitoring.usage_samples (metric, sampled_at desc);
+comment on table monitoring.usage_samples is
+'Usage readings from outside SQL (bandwidth): metric, value, sampled_at. The usage rules read the newest.';
+
+-- Backups as far as SQL can know them: whatever runs or checks backups records them here
+-- (`python deploy.py backups record`); monitoring.verify_latest_backup() alerts when the newest verified one is old.
+create table if not exists monitoring.backup_log (
+    id bigint generated always as identity primary key,
+    kind text not null default 'full',
+    finished_at timestamptz not null,
+    verified boolean not null default true,
+    size_bytes bigint,
+    location text,
+    note text,
+    recorded_at timestamptz not null default now(),
+    recorded_by text not null default current_user,
+    constraint backup_log_kind_known check (kind in ('full', 'incremental', 'wal', 'pitr', 'logical'))
+);
+create index if not exists backup_log_finished_at on monitoring.backup_log (finished_at desc) where verified;
+comment on table monitoring.backup_log is
+'Backups recorded by a backup job or deploy.py backups record; the backup_stale rule reads the newest verified.';
+
+-- How long each table keeps its rows. monitoring.apply_retention() deletes in small batches, committing between
+-- them, so no lock is held for long.
+create table if not exists monitoring.retention_policies (
+    table_name text primary key,
+    time_column text not null,
+    keep interval not null,
+    -- Extra condition a row must meet to be deleted (SQL over the table's columns), e.g. only resolved alerts.
+    only_where text,
+    batch_size integer not null default 5000,
+    enabled boolean not null default true,
+    constraint retention_policies_keep_positive check (keep > interval '0'),
+    constraint retention_policies_batch_size_positive check (batch_size between 1 and 100000),
+    constraint retention_policies_table_format check (table_name ~ '^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$'),
+    constraint retention_policies_time_column_format check (time_column ~ '^[a-z_][a-z0-9_]*$')
+);
+comment on table monitoring.retention_policies is
+'Retention per table: rows older than keep (by time_column, and meeting only_where) are deleted in batches.';
+
+create table if not exists monitoring.retention_runs (
+    id bigint generated always as identity primary key,
+    table_name text not null,
+    deleted bigint not null,
+    batches integer not null,
+    ran_at timestamptz not null default now()
+);
+comment on table monitoring.retention_runs is 'One row per table per retention run: rows deleted, batches used.';
+
+revoke all on table monitoring.usage_samples, monitoring.backup_log, monitoring.retention_policies,
+monitoring.retention_runs from public, anon, authenticated;

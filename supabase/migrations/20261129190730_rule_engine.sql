@@ -44,7 +44,7 @@ revoke execute on function monitoring.acknowledge_alert(uuid, text) from public,
 grant execute on function monitoring.acknowledge_alert(uuid, text) to authenticated, service_role;
 -- supalert:end sql/functions/acknowledge_alert.sql
 
--- supalert:source sql/functions/apply_observation.sql sha256=3b2ceb4d76773e7819b7afe61ad8d04fbcb192a975736083a47f7a366354215b
+-- supalert:source sql/functions/apply_observation.sql sha256=45001f310929da7a250e4280d1235270c6f7859c028a65e660dd9accc45c01d2
 -- monitoring.apply_observation(rule, labels, value, detail, no_data, now): returns (state, alert_id, fingerprint).
 -- The alert lifecycle for one series of one rule, the only code that writes public.system_alerts rows:
 --   breach  -> pending until evaluations_before_firing breaches in a row, then one firing alert; further breaches
@@ -166,7 +166,7 @@ begin
             v_state := 'resolved';
             perform monitoring.enqueue_notifications(v_alert_id, 'resolved', p_now);
         else
-            v_state := 'ok';
+            v_state := case when p_no_data then 'no_data' else 'ok' end;
         end if;
     elsif v_verdict = 'between' then
         if v_alert_id is null then
@@ -205,6 +205,68 @@ revoke execute on function monitoring.apply_observation(monitoring.rules, jsonb,
 from public, anon, authenticated;
 -- supalert:end sql/functions/apply_observation.sql
 
+-- supalert:source sql/functions/apply_retention.sql sha256=085bd74c85bfa173859f46293e4ec7651bb5b4156e25f734568af16a86122dff
+-- monitoring.apply_retention(now, max batches, table): returns the rows deleted. For each enabled row of
+-- monitoring.retention_policies (or only p_table), deletes rows whose time column is older than `keep` (and that
+-- meet only_where), batch_size rows at a time through the time-column index, at most p_max_batches batches per
+-- table, and logs the run in monitoring.retention_runs. Each call is one short transaction with bounded work;
+-- the every-10-minutes job catches up on a backlog over several runs instead of holding locks for long.
+-- Owner only (pg_cron; public.cleanup_rate_limit_logs).
+create or replace function monitoring.apply_retention(
+    p_now timestamptz default pg_catalog.now(),
+    p_max_batches integer default 20,
+    p_table text default null
+)
+returns bigint
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_policy monitoring.retention_policies;
+    v_deleted bigint;
+    v_table_deleted bigint;
+    v_batches integer;
+    v_total bigint := 0;
+begin
+    if p_table is not null and not exists (
+        select from monitoring.retention_policies as r where r.table_name = p_table
+    ) then
+        raise exception 'no retention policy for %', p_table
+            using errcode = 'no_data_found', hint = 'See select * from monitoring.retention_policies;';
+    end if;
+    for v_policy in
+        select r.* from monitoring.retention_policies as r
+         where r.enabled and (p_table is null or r.table_name = p_table)
+         order by r.table_name
+    loop
+        continue when pg_catalog.to_regclass(v_policy.table_name) is null;
+        v_table_deleted := 0;
+        v_batches := 0;
+        loop
+            execute pg_catalog.format(
+                'delete from %1$s where ctid = any (array(select ctid from %1$s where %2$I < $1 and (%3$s) limit $2))',
+                pg_catalog.to_regclass(v_policy.table_name), v_policy.time_column,
+                coalesce(v_policy.only_where, 'true')
+            ) using p_now - v_policy.keep, v_policy.batch_size;
+            get diagnostics v_deleted = row_count;
+            v_table_deleted := v_table_deleted + v_deleted;
+            v_batches := v_batches + 1;
+            exit when v_deleted < v_policy.batch_size or v_batches >= p_max_batches;
+        end loop;
+        insert into monitoring.retention_runs (table_name, deleted, batches, ran_at)
+        values (v_policy.table_name, v_table_deleted, v_batches, p_now);
+        v_total := v_total + v_table_deleted;
+    end loop;
+    return v_total;
+end;
+$$;
+
+comment on function monitoring.apply_retention(timestamptz, integer, text) is
+'Deletes rows past their retention in bounded batches; logs monitoring.retention_runs. Owner only (pg_cron).';
+
+revoke execute on function monitoring.apply_retention(timestamptz, integer, text) from public, anon, authenticated;
+-- supalert:end sql/functions/apply_retention.sql
+
 -- supalert:source sql/functions/breaches.sql sha256=19ec0e7bcdf7d046d9f96a159d330f5e381100a013c58d95f84e99826e2b5f51
 -- monitoring.breaches(value, comparison, threshold): whether `p_value` is past `p_threshold` in the direction of
 -- `p_comparison` ('>', '>=', '<', '<='); null when the value is null. Used by the engine for both the firing
@@ -229,7 +291,7 @@ comment on function monitoring.breaches(numeric, text, numeric) is
 revoke execute on function monitoring.breaches(numeric, text, numeric) from public, anon, authenticated;
 -- supalert:end sql/functions/breaches.sql
 
--- supalert:source sql/functions/build_digest.sql sha256=a362be6badd54e3af9aed7fd9397857f8ff32b11b19d1e887b1cd338a5229086
+-- supalert:source sql/functions/build_digest.sql sha256=92dad42a3001432065efc746f009841b27791408a69dfa853aed537bf1e5cc65
 -- monitoring.build_digest(now): returns the number of digest notifications written. Collects every held
 -- notification (routes with digest = true, e.g. info alerts) into one 'digest' notification per channel whose
 -- payload lists them, and marks them digested. Run daily by the supalert-daily-digest job; safe to run again.
@@ -240,18 +302,26 @@ set search_path = ''
 as $$
 declare
     v_channel text;
+    v_ids uuid[];
     v_items jsonb;
     v_count integer;
     v_digest uuid;
     v_written integer := 0;
 begin
+    -- Two runs at once must not both send a digest.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('supalert:digest', 0));
     for v_channel in
         select distinct n.channel from monitoring.notifications as n where n.status = 'held' order by n.channel
     loop
+        -- Lock the rows first and build the digest from exactly those, so a row held meanwhile waits for the next.
+        select pg_catalog.array_agg(l.id)
+          into v_ids
+          from (select n.id from monitoring.notifications as n
+                 where n.status = 'held' and n.channel = v_channel for update) as l;
         select pg_catalog.jsonb_agg(n.payload order by n.created_at), pg_catalog.count(*)
           into v_items, v_count
           from monitoring.notifications as n
-         where n.status = 'held' and n.channel = v_channel;
+         where n.id = any (v_ids);
         insert into monitoring.notifications (
             alert_id, event, channel, status, payload, idempotency_key, next_attempt_at, created_at, updated_at
         ) values (
@@ -271,7 +341,7 @@ begin
         returning id into v_digest;
         update monitoring.notifications as n
            set status = 'digested', digest_id = v_digest, updated_at = p_now
-         where n.status = 'held' and n.channel = v_channel;
+         where n.id = any (v_ids);
         v_written := v_written + 1;
     end loop;
     return v_written;
@@ -284,11 +354,12 @@ comment on function monitoring.build_digest(timestamptz) is
 revoke execute on function monitoring.build_digest(timestamptz) from public, anon, authenticated;
 -- supalert:end sql/functions/build_digest.sql
 
--- supalert:source sql/functions/check_error_rate_threshold.sql sha256=55bc00171bd83d8464fb6620a7155576652c4d9b809c7b528b18590d1e8e31a9
+-- supalert:source sql/functions/check_error_rate_threshold.sql sha256=ccdbe8d051822cc4e9d59fb5235ceeb09a1df9cc42597ce2b42bbc3d53d9c005
 -- public.check_error_rate_threshold(): the seed's error check, kept under its seed name for DBAs and
--- the dashboard: evaluates rule critical_errors_per_hour now (or at p_now) and returns monitoring.evaluate's rows. One alert per
--- incident instead of the seed's row per run. Admins only (monitoring.evaluate checks the claim).
-create or replace function public.check_error_rate_threshold(p_now timestamptz default pg_catalog.now())
+-- the dashboard: evaluates rule critical_errors_per_hour now and returns monitoring.evaluate's rows. One alert per
+-- incident instead of the seed's row per run. No time parameter: API callers must not move the clock.
+-- Admins only (monitoring.evaluate checks the claim).
+create or replace function public.check_error_rate_threshold()
 returns table (
     rule text, labels jsonb, value numeric, threshold numeric, state text, alert_id uuid, summary text
 )
@@ -297,22 +368,23 @@ security invoker
 set search_path = ''
 as $$
 begin
-    return query select * from monitoring.evaluate('critical_errors_per_hour', p_now);
+    return query select * from monitoring.evaluate('critical_errors_per_hour', pg_catalog.now());
 end;
 $$;
 
-comment on function public.check_error_rate_threshold(timestamptz) is
+comment on function public.check_error_rate_threshold() is
 'Evaluates rule critical_errors_per_hour now and returns the result (the seed''s function name). Admins only.';
 
-revoke execute on function public.check_error_rate_threshold(timestamptz) from public, anon;
-grant execute on function public.check_error_rate_threshold(timestamptz) to authenticated, service_role;
+revoke execute on function public.check_error_rate_threshold() from public, anon;
+grant execute on function public.check_error_rate_threshold() to authenticated, service_role;
 -- supalert:end sql/functions/check_error_rate_threshold.sql
 
--- supalert:source sql/functions/check_performance_degradation.sql sha256=90723aa93d1c7e3cd6f53d4aa3562f949342654d4be12b28bbfd90c418710fc4
+-- supalert:source sql/functions/check_performance_degradation.sql sha256=8f11bdfa1b7b0ffc53556ade227debdf04bfb6317088c5f042db029223050a81
 -- public.check_performance_degradation(): the seed's response-time check, kept under its seed name for DBAs and
--- the dashboard: evaluates rule slow_response_time_ms now (or at p_now) and returns monitoring.evaluate's rows. One alert per
--- incident instead of the seed's row per run. Admins only (monitoring.evaluate checks the claim).
-create or replace function public.check_performance_degradation(p_now timestamptz default pg_catalog.now())
+-- the dashboard: evaluates rule slow_response_time_ms now and returns monitoring.evaluate's rows. One alert per
+-- incident instead of the seed's row per run. No time parameter: API callers must not move the clock.
+-- Admins only (monitoring.evaluate checks the claim).
+create or replace function public.check_performance_degradation()
 returns table (
     rule text, labels jsonb, value numeric, threshold numeric, state text, alert_id uuid, summary text
 )
@@ -321,22 +393,23 @@ security invoker
 set search_path = ''
 as $$
 begin
-    return query select * from monitoring.evaluate('slow_response_time_ms', p_now);
+    return query select * from monitoring.evaluate('slow_response_time_ms', pg_catalog.now());
 end;
 $$;
 
-comment on function public.check_performance_degradation(timestamptz) is
+comment on function public.check_performance_degradation() is
 'Evaluates rule slow_response_time_ms now and returns the result (the seed''s function name). Admins only.';
 
-revoke execute on function public.check_performance_degradation(timestamptz) from public, anon;
-grant execute on function public.check_performance_degradation(timestamptz) to authenticated, service_role;
+revoke execute on function public.check_performance_degradation() from public, anon;
+grant execute on function public.check_performance_degradation() to authenticated, service_role;
 -- supalert:end sql/functions/check_performance_degradation.sql
 
--- supalert:source sql/functions/check_sms_delivery_failures.sql sha256=2dab95fc0c93cf05e3d983a9a6ba2c85c7199891b8862178d0f2ea333a0b69f1
+-- supalert:source sql/functions/check_sms_delivery_failures.sql sha256=96f92e910250e2915a77b80a22c007d809195b4cdbd47831481295e969199da2
 -- public.check_sms_delivery_failures(): the seed's SMS failure check, kept under its seed name for DBAs and
--- the dashboard: evaluates rule failed_sms_per_hour now (or at p_now) and returns monitoring.evaluate's rows. One alert per
--- incident instead of the seed's row per run. Admins only (monitoring.evaluate checks the claim).
-create or replace function public.check_sms_delivery_failures(p_now timestamptz default pg_catalog.now())
+-- the dashboard: evaluates rule failed_sms_per_hour now and returns monitoring.evaluate's rows. One alert per
+-- incident instead of the seed's row per run. No time parameter: API callers must not move the clock.
+-- Admins only (monitoring.evaluate checks the claim).
+create or replace function public.check_sms_delivery_failures()
 returns table (
     rule text, labels jsonb, value numeric, threshold numeric, state text, alert_id uuid, summary text
 )
@@ -345,18 +418,18 @@ security invoker
 set search_path = ''
 as $$
 begin
-    return query select * from monitoring.evaluate('failed_sms_per_hour', p_now);
+    return query select * from monitoring.evaluate('failed_sms_per_hour', pg_catalog.now());
 end;
 $$;
 
-comment on function public.check_sms_delivery_failures(timestamptz) is
+comment on function public.check_sms_delivery_failures() is
 'Evaluates rule failed_sms_per_hour now and returns the result (the seed''s function name). Admins only.';
 
-revoke execute on function public.check_sms_delivery_failures(timestamptz) from public, anon;
-grant execute on function public.check_sms_delivery_failures(timestamptz) to authenticated, service_role;
+revoke execute on function public.check_sms_delivery_failures() from public, anon;
+grant execute on function public.check_sms_delivery_failures() to authenticated, service_role;
 -- supalert:end sql/functions/check_sms_delivery_failures.sql
 
--- supalert:source sql/functions/claim_notifications.sql sha256=974d2109010e38100d30ecd1c56e37cb68690bd21c4be5ddc2abcc193abe4f95
+-- supalert:source sql/functions/claim_notifications.sql sha256=a931965ed9502dbf17b1ce0d9694dbe3700600a1e5b05e91431edfa0df6f1bae
 -- monitoring.claim_notifications(worker, limit, lease, alert id, now): returns the claimed outbox rows
 -- (id, channel, event, attempts, idempotency_key, payload). Takes up to p_limit due rows (pending and due, or
 -- sending with an expired lease: the dispatcher that claimed them died) with FOR UPDATE SKIP LOCKED, so concurrent
@@ -371,12 +444,14 @@ create or replace function monitoring.claim_notifications(
 )
 returns table (id uuid, channel text, event text, attempts integer, idempotency_key text, payload jsonb)
 language plpgsql
+security definer
 set search_path = ''
 as $$
 #variable_conflict use_column
 declare
     v_expired uuid;
 begin
+    perform monitoring.require_admin();
     for v_expired in
         select n.id from monitoring.notifications as n
          where n.status = 'sending' and n.lease_until < p_now and n.attempts >= n.max_attempts
@@ -418,6 +493,25 @@ revoke execute on function monitoring.claim_notifications(text, integer, interva
 from public, anon, authenticated;
 grant execute on function monitoring.claim_notifications(text, integer, interval, uuid, timestamptz) to service_role;
 -- supalert:end sql/functions/claim_notifications.sql
+
+-- supalert:source sql/functions/cleanup_rate_limit_logs.sql sha256=e5be42da922eefa0f99d771a77ffa6aa2e6d3505b8b88b36216053e746057419
+-- public.cleanup_rate_limit_logs(): returns the rows deleted. The seed's daily 02:00 job, kept under its name:
+-- deletes public.rate_limit_log rows past their retention (monitoring.retention_policies, default 7 days) in
+-- bounded batches. Owner and service_role only.
+create or replace function public.cleanup_rate_limit_logs()
+returns bigint
+language sql
+set search_path = ''
+as $$
+    select monitoring.apply_retention(pg_catalog.now(), 1000, 'public.rate_limit_log')
+$$;
+
+comment on function public.cleanup_rate_limit_logs() is
+'Deletes rate_limit_log rows past their retention in batches (the seed''s daily job). Not for API users.';
+
+revoke execute on function public.cleanup_rate_limit_logs() from public, anon, authenticated;
+grant execute on function public.cleanup_rate_limit_logs() to service_role;
+-- supalert:end sql/functions/cleanup_rate_limit_logs.sql
 
 -- supalert:source sql/functions/create_silence.sql sha256=85b5ec8670dc6996cabbd6103b7737ec92d7023b94352dacfeaf9730cee8c29d
 -- monitoring.create_silence(rule, severity, labels, duration, comment, by): returns the new silence's id.
@@ -894,6 +988,55 @@ revoke execute on function public.get_error_rate(integer, timestamptz) from publ
 grant execute on function public.get_error_rate(integer, timestamptz) to authenticated, service_role;
 -- supalert:end sql/functions/get_error_rate.sql
 
+-- supalert:source sql/functions/get_system_health.sql sha256=fac76ec60f7e7542a8102902280933b9249c45e620f2cc532bbb10e0a4c1f3c9
+-- public.get_system_health(now): the system-health document (see monitoring.system_health) in one round trip, for
+-- the dashboard (`supabase.rpc('get_system_health')`). Admins only; runs as the caller, and
+-- monitoring.system_health checks the admin claim.
+create or replace function public.get_system_health(p_now timestamptz default pg_catalog.now())
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+    return monitoring.system_health(p_now);
+end;
+$$;
+
+comment on function public.get_system_health(timestamptz) is
+'Dashboard: errors, latency per edge function, users, limits, open alerts, evaluation age, outbox. Admins only.';
+
+revoke execute on function public.get_system_health(timestamptz) from public, anon;
+grant execute on function public.get_system_health(timestamptz) to authenticated, service_role;
+-- supalert:end sql/functions/get_system_health.sql
+
+-- supalert:source sql/functions/is_admin.sql sha256=4c07fd8ce5e1203e611f00da41c2fe393a90dc42018f6246d2fe6151f03d17cb
+-- monitoring.is_admin(): true when the caller's JWT carries an admin role in app_metadata.
+-- Admin roles are data (monitoring.settings.admin_roles, default {admin}); app_metadata is used because users
+-- cannot edit it (user_metadata they can). Called by RLS policies and admin RPCs as `authenticated`;
+-- security definer only to read monitoring.settings, which no API role can read directly.
+create or replace function monitoring.is_admin()
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select coalesce(
+        (select (select auth.jwt() -> 'app_metadata' ->> 'role') = any (s.admin_roles)
+           from monitoring.settings as s),
+        false
+    )
+$$;
+
+comment on function monitoring.is_admin() is
+'True when auth.jwt() app_metadata.role is one of monitoring.settings.admin_roles. For RLS policies and admin RPCs.';
+
+revoke execute on function monitoring.is_admin() from public, anon;
+grant execute on function monitoring.is_admin() to authenticated, service_role;
+-- supalert:end sql/functions/is_admin.sql
+
 -- supalert:source sql/functions/notify.sql sha256=b702d842cee8cd29e73f09a166afc3f9170e32c8c782f28f3d6dc281c71cf917
 -- monitoring.notify(severity, title, message, category, metadata, now): returns (alert_id, notifications).
 -- What send-alert-notification records: an alert raised by the app or a person rather than a rule (the seed's
@@ -956,11 +1099,11 @@ revoke execute on function monitoring.notify(text, text, text, text, jsonb, time
 grant execute on function monitoring.notify(text, text, text, text, jsonb, timestamptz) to authenticated, service_role;
 -- supalert:end sql/functions/notify.sql
 
--- supalert:source sql/functions/record_delivery.sql sha256=4043a98930ef822403869a7131a55ee2566b3500f3a43352501bceef3bd24172
+-- supalert:source sql/functions/record_delivery.sql sha256=77c17be21d318a4eba52940ea81e99e6035bb1f83793cf2f68c649c4d02a6aab
 -- monitoring.record_delivery(id, outcome, status code, error, retry-after seconds, provider id, now): returns the
--- row's new status (sent, pending or dead). Outcomes: 'sent'; 'retry' (5xx, 429, timeout): due again after
--- Retry-After when the provider gave one, else after an exponential backoff (30 s, 1, 2, 4 ... min, at most
--- 1 h), and dead after max_attempts; 'permanent' (a 4xx that will not change): dead at once. A dead notification
+-- row's new status (sent, pending or dead). Outcomes: 'sent'; 'retry' (5xx, 429, timeout): due again after an
+-- exponential backoff (30 s, 1, 2, 4 ... min, at most 1 h) or the provider's Retry-After, whichever is later,
+-- and dead after max_attempts; 'permanent' (a 4xx that will not change): dead at once. A dead notification
 -- opens (or bumps) a notification_dead alert for its channel, which is routed away from that channel; a sent one
 -- resolves that alert. Recording 'sent' twice is harmless. For the dispatcher.
 create or replace function monitoring.record_delivery(
@@ -974,6 +1117,7 @@ create or replace function monitoring.record_delivery(
 )
 returns text
 language plpgsql
+security definer
 set search_path = ''
 as $$
 declare
@@ -983,6 +1127,7 @@ declare
     v_dead_labels jsonb;
     v_alert_type text;
 begin
+    perform monitoring.require_admin();
     if p_outcome not in ('sent', 'retry', 'permanent') then
         raise exception 'outcome must be sent, retry or permanent, not %', pg_catalog.quote_literal(p_outcome)
             using errcode = 'invalid_parameter_value';
@@ -1012,10 +1157,11 @@ begin
            provider_id = coalesce(p_provider_id, n.provider_id),
            sent_at = case when v_status = 'sent' then p_now end,
            next_attempt_at = case
-               when v_status = 'pending' and p_retry_after_seconds is not null
-                   then p_now + pg_catalog.make_interval(secs => greatest(p_retry_after_seconds, 1))
-               when v_status = 'pending'
-                   then p_now + least(interval '30 seconds' * (2 ^ greatest(v_row.attempts - 1, 0)), interval '1 hour')
+               -- The later of the provider's Retry-After and our own backoff (exponent capped: 30 s * 2^7 > 1 h),
+               -- so a burst of 429s with short Retry-After values cannot use up the attempts in seconds.
+               when v_status = 'pending' then p_now + greatest(
+                   pg_catalog.make_interval(secs => coalesce(p_retry_after_seconds, 0)),
+                   least(interval '30 seconds' * (2 ^ least(greatest(v_row.attempts - 1, 0), 7)), interval '1 hour'))
                else n.next_attempt_at
            end,
            updated_at = p_now
@@ -1060,7 +1206,7 @@ grant execute on function monitoring.record_delivery(uuid, text, integer, text, 
 to service_role;
 -- supalert:end sql/functions/record_delivery.sql
 
--- supalert:source sql/functions/require_admin.sql sha256=85579961334ebc9d290def140408e43bf9b5e239ea383de21440f3bcc6e9e46a
+-- supalert:source sql/functions/require_admin.sql sha256=26dcb24d768a0206343d0a2a729fadc02e898d71ff0d6ed00aa4e0735ef28c19
 -- monitoring.require_admin(): returns nothing; raises insufficient_privilege unless the caller may run supalert's
 -- admin functions. Requests through the Data API run as anon or authenticated, and only an admin
 -- (monitoring.is_admin()) passes; service_role and database logins (psql, pg_cron, deploy.py) pass.
@@ -1073,7 +1219,9 @@ stable
 set search_path = ''
 as $$
 begin
-    if pg_catalog.current_setting('role') in ('anon', 'authenticated') and not monitoring.is_admin() then
+    -- coalesce: a missing settings row must mean "not an admin", never let a NULL through.
+    if pg_catalog.current_setting('role') in ('anon', 'authenticated')
+       and not coalesce(monitoring.is_admin(), false) then
         raise exception 'permission denied: this supalert function is for admins only'
             using errcode = 'insufficient_privilege',
                   hint = 'Sign in as a user whose app_metadata.role is in monitoring.settings.admin_roles.';
@@ -1088,7 +1236,7 @@ revoke execute on function monitoring.require_admin() from public, anon;
 grant execute on function monitoring.require_admin() to authenticated, service_role;
 -- supalert:end sql/functions/require_admin.sql
 
--- supalert:source sql/functions/resolve_alert.sql sha256=10025de77a4657eee5fa634fe16aeaf480258ade03836f86c050a69a795f6fa2
+-- supalert:source sql/functions/resolve_alert.sql sha256=561462e58c389781c4983852ba019738b7bd9e1cadbe8bc484e8984acbd29838
 -- monitoring.resolve_alert(alert id, by default the caller): returns the resolved public.system_alerts row.
 -- For an incident a person knows is over before the rule sees it; if the condition still holds, the next
 -- evaluation opens a new alert. Raises for an unknown or already resolved alert. Admins only (CLI `resolve`).
@@ -1102,6 +1250,9 @@ declare
     v_alert public.system_alerts;
 begin
     perform monitoring.require_admin();
+    -- The rule's lock first, as monitoring.evaluate takes it, so a resolve and an evaluation never deadlock.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
+        'supalert:rule:' || (select a.alert_type from public.system_alerts as a where a.id = p_alert_id), 0));
     select a.* into v_alert from public.system_alerts as a where a.id = p_alert_id for update;
     if not found then
         raise exception 'alert % not found', p_alert_id
@@ -1176,10 +1327,132 @@ comment on function monitoring.rules_check_metric_function() is
 revoke execute on function monitoring.rules_check_metric_function() from public, anon, authenticated;
 -- supalert:end sql/functions/rules_check_metric_function.sql
 
--- supalert:source sql/rules/metric_active_users.sql sha256=96c77dd5b40d62a8a034a7a4809d99d51016fa09c018f2f9b25212ae55af9e81
+-- supalert:source sql/functions/system_health.sql sha256=4f08d225475e3d61e920b7859d63021853e8a93af6d9ac184f5bd5a09de541fd
+-- monitoring.system_health(now): one jsonb document for the dashboard's system-health page: errors in the last
+-- hour (and per minute), p50/p95 per edge function, active users, database size and function calls against the
+-- plan's limits, open alerts by severity, the last evaluation's age, the notification backlog and dead count.
+-- Admins only (security definer to read supalert's private tables); called through public.get_system_health().
+create or replace function monitoring.system_health(p_now timestamptz default pg_catalog.now())
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+    v_settings monitoring.settings;
+    v_result jsonb;
+begin
+    perform monitoring.require_admin();
+    select s.* into v_settings from monitoring.settings as s;
+    select pg_catalog.jsonb_build_object(
+        'generated_at', p_now,
+        'errors', (
+            select pg_catalog.jsonb_build_object(
+                'last_hour', pg_catalog.count(*),
+                'per_minute', pg_catalog.round(pg_catalog.count(*) / 60.0, 3),
+                'by_severity', coalesce(
+                    (select pg_catalog.jsonb_object_agg(x.severity, x.n)
+                       from (select e2.severity, pg_catalog.count(*) as n from public.error_logs as e2
+                              where e2.occurred_at > p_now - interval '1 hour' and e2.occurred_at <= p_now
+                              group by e2.severity) as x),
+                    '{}'::jsonb)
+            )
+              from public.error_logs as e
+             where e.occurred_at > p_now - interval '1 hour' and e.occurred_at <= p_now
+        ),
+        'edge_functions', coalesce((
+            select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                'name', f.metric_name, 'calls', f.calls, 'p50_ms', f.p50, 'p95_ms', f.p95) order by f.metric_name)
+              from (
+                  select m.metric_name, pg_catalog.count(*) as calls,
+                         pg_catalog.round((pg_catalog.percentile_cont(0.5) within group (order by m.duration_ms))::numeric, 1) as p50,
+                         pg_catalog.round((pg_catalog.percentile_cont(0.95) within group (order by m.duration_ms))::numeric, 1) as p95
+                    from public.performance_metrics as m
+                   where m.metric_type = 'edge_function'
+                     and m.recorded_at > p_now - interval '1 hour' and m.recorded_at <= p_now
+                   group by m.metric_name
+              ) as f
+        ), '[]'::jsonb),
+        'active_users_15m', (
+            select pg_catalog.count(distinct u.user_id) from public.user_sessions as u
+             where u.last_active_at > p_now - interval '15 minutes' and u.last_active_at <= p_now
+        ),
+        'database', pg_catalog.jsonb_build_object(
+            'size_bytes', pg_catalog.pg_database_size(pg_catalog.current_database()),
+            'size_gb', pg_catalog.round(pg_catalog.pg_database_size(pg_catalog.current_database()) / 1073741824.0, 3),
+            'limit_gb', v_settings.plan_database_gb
+        ),
+        'function_calls_today', pg_catalog.jsonb_build_object(
+            'count', (
+                select pg_catalog.count(*) from public.performance_metrics as m
+                 where m.metric_type = 'edge_function'
+                   and m.recorded_at >= pg_catalog.date_trunc('day', p_now, 'UTC') and m.recorded_at <= p_now
+            ),
+            'limit', v_settings.plan_function_calls_per_day
+        ),
+        'open_alerts', pg_catalog.jsonb_build_object(
+            'critical', (select pg_catalog.count(*) from public.system_alerts as a
+                          where a.resolved_at is null and a.severity = 'critical'),
+            'high', (select pg_catalog.count(*) from public.system_alerts as a
+                      where a.resolved_at is null and a.severity = 'high'),
+            'warning', (select pg_catalog.count(*) from public.system_alerts as a
+                         where a.resolved_at is null and a.severity = 'warning'),
+            'info', (select pg_catalog.count(*) from public.system_alerts as a
+                      where a.resolved_at is null and a.severity = 'info')
+        ),
+        'last_evaluation', (
+            select pg_catalog.jsonb_build_object(
+                'at', h.last_evaluated_at,
+                'age_seconds', pg_catalog.round(extract(epoch from p_now - h.completed_at)::numeric, 1),
+                'rules_evaluated', h.rules_evaluated,
+                'rules_failed', h.rules_failed)
+              from monitoring.heartbeat as h
+        ),
+        'notifications', pg_catalog.jsonb_build_object(
+            'backlog', (select pg_catalog.count(*) from monitoring.notifications as n
+                         where n.status in ('pending', 'sending')),
+            'dead', (select pg_catalog.count(*) from monitoring.notifications as n where n.status = 'dead')
+        )
+    ) into v_result;
+    return v_result;
+end;
+$$;
+
+comment on function monitoring.system_health(timestamptz) is
+'The system-health document for the dashboard (errors, latency, users, limits, alerts, evaluation, outbox). Admins.';
+
+revoke execute on function monitoring.system_health(timestamptz) from public, anon;
+grant execute on function monitoring.system_health(timestamptz) to authenticated, service_role;
+-- supalert:end sql/functions/system_health.sql
+
+-- supalert:source sql/functions/verify_latest_backup.sql sha256=60a851f2d2bf092398e4bbc5935f3033ccc20d28998c225e48a1d5232bf952d4
+-- monitoring.verify_latest_backup(now): evaluate's rows for the backup_stale rule. The seed's weekly (Sunday 01:00)
+-- check, kept under its name: alerts when the newest verified backup in monitoring.backup_log is older than the
+-- rule's threshold (hours), with WAL archiving status in the detail. Admins, service_role and database logins.
+create or replace function monitoring.verify_latest_backup(p_now timestamptz default pg_catalog.now())
+returns table (
+    rule text, labels jsonb, value numeric, threshold numeric, state text, alert_id uuid, summary text
+)
+language plpgsql
+set search_path = ''
+as $$
+begin
+    return query select * from monitoring.evaluate('backup_stale', p_now);
+end;
+$$;
+
+comment on function monitoring.verify_latest_backup(timestamptz) is
+'Evaluates backup_stale now: alert when the newest verified backup is too old (the seed''s weekly check).';
+
+revoke execute on function monitoring.verify_latest_backup(timestamptz) from public, anon;
+grant execute on function monitoring.verify_latest_backup(timestamptz) to authenticated, service_role;
+-- supalert:end sql/functions/verify_latest_backup.sql
+
+-- supalert:source sql/rules/metric_active_users.sql sha256=b0175ddb86598e97e5fb11c720637d3b78f8d7e191058497302f19706dcc21ec
 -- monitoring.metric_active_users(rule, now): distinct users in public.user_sessions whose last_active_at falls in
--- the window (15 minutes for the seed's concurrent_users_threshold). Zero users is a value. Metric interface;
--- called by monitoring.evaluate only.
+-- the window (15 minutes for the seed's concurrent_users_threshold). Zero users is a value; an empty table is no
+-- data. Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_active_users(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language sql
@@ -1195,7 +1468,7 @@ as $$
                 '%s user(s) active in the last %s', c.users, monitoring.describe_interval(p_rule.time_window)
             )
         ),
-        false
+        not exists (select from public.user_sessions)
       from (
           select pg_catalog.count(distinct s.user_id) as users
             from public.user_sessions as s
@@ -1210,6 +1483,87 @@ comment on function monitoring.metric_active_users(monitoring.rules, timestamptz
 revoke execute on function monitoring.metric_active_users(monitoring.rules, timestamptz)
 from public, anon, authenticated;
 -- supalert:end sql/rules/metric_active_users.sql
+
+-- supalert:source sql/rules/metric_backup_age_hours.sql sha256=ce3348bc0c7601358941fa1eb2b4973cd2ef2e79b77a9fb61d35106f12893610
+-- monitoring.metric_backup_age_hours(rule, now): hours since the newest verified backup in monitoring.backup_log
+-- finished. No verified backup recorded is no data. The detail carries WAL archiving as far as SQL sees it
+-- (pg_stat_archiver: archived and failed counts, last failure). Metric interface; called by monitoring.evaluate.
+create or replace function monitoring.metric_backup_age_hours(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    with newest as (
+        select b.finished_at, b.kind, b.location
+          from monitoring.backup_log as b
+         where b.verified and b.finished_at <= p_now
+         order by b.finished_at desc
+         limit 1
+    )
+    select
+        pg_catalog.round((extract(epoch from p_now - n.finished_at) / 3600)::numeric, 1),
+        '{}'::jsonb,
+        pg_catalog.jsonb_build_object(
+            'newest_backup_at', n.finished_at,
+            'kind', n.kind,
+            'location', n.location,
+            'wal_archived_count', a.archived_count,
+            'wal_failed_count', a.failed_count,
+            'wal_last_failed_at', a.last_failed_time,
+            'rule', p_rule.key,
+            'summary', case when n.finished_at is null
+                then 'no verified backup recorded (python deploy.py backups record)'
+                else pg_catalog.format('newest verified %s backup finished %s hour(s) ago', n.kind,
+                    pg_catalog.round((extract(epoch from p_now - n.finished_at) / 3600)::numeric, 1))
+            end
+        ),
+        n.finished_at is null
+      from pg_catalog.pg_stat_archiver as a
+      left join newest as n on true
+$$;
+
+comment on function monitoring.metric_backup_age_hours(monitoring.rules, timestamptz) is
+'Metric: hours since the newest verified backup_log row; none is no data. Detail: pg_stat_archiver.';
+
+revoke execute on function monitoring.metric_backup_age_hours(monitoring.rules, timestamptz)
+from public, anon, authenticated;
+-- supalert:end sql/rules/metric_backup_age_hours.sql
+
+-- supalert:source sql/rules/metric_client_credit.sql sha256=0ef1d0794de295cfef049f89aae2326ec060546b1e7c3cd88f756aafa1d3b566
+-- monitoring.metric_client_credit(rule, now): one series per client in public.client_credits, value = its balance,
+-- labels {client_id}, so each client gets its own alert (one per fingerprint). An empty table is one no-data row.
+-- Metric interface; called by monitoring.evaluate only.
+create or replace function monitoring.metric_client_credit(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    select
+        c.balance,
+        pg_catalog.jsonb_build_object('client_id', c.client_id),
+        pg_catalog.jsonb_build_object(
+            'client_name', c.client_name,
+            'balance_updated_at', c.updated_at,
+            'summary', pg_catalog.format('client %s has a credit balance of %s',
+                coalesce(c.client_name, c.client_id::text), c.balance)
+        ),
+        false
+      from public.client_credits as c
+     where c.updated_at <= p_now
+    union all
+    select null, '{}'::jsonb,
+           pg_catalog.jsonb_build_object('summary', 'no client credits recorded', 'rule', p_rule.key), true
+     where not exists (select from public.client_credits)
+$$;
+
+comment on function monitoring.metric_client_credit(monitoring.rules, timestamptz) is
+'Metric: per-client balance from client_credits (labels client_id); an empty table is no data.';
+
+revoke execute on function monitoring.metric_client_credit(monitoring.rules, timestamptz)
+from public, anon, authenticated;
+-- supalert:end sql/rules/metric_client_credit.sql
 
 -- supalert:source sql/rules/metric_database_size_gb.sql sha256=964531d20c11035b2fc890af86a8e190a274da07fcec56be2a94ae1461ad07e9
 -- monitoring.metric_database_size_gb(rule, now): the size of the current database in GiB (pg_database_size), the
@@ -1299,10 +1653,11 @@ comment on function monitoring.metric_duration(monitoring.rules, timestamptz) is
 revoke execute on function monitoring.metric_duration(monitoring.rules, timestamptz) from public, anon, authenticated;
 -- supalert:end sql/rules/metric_duration.sql
 
--- supalert:source sql/rules/metric_error_count.sql sha256=704fa053a87d6823e7d7b84815e2df54051bd24b2b3d66234d4d94ed28f0b9dd
+-- supalert:source sql/rules/metric_error_count.sql sha256=592adfedc0adcbe4dc1e2650e96ff83b26ddd9f3076db5163c1ba1ccb63e330f
 -- monitoring.metric_error_count(rule, now): the number of public.error_logs rows in the rule's window whose
 -- severity is in params.severities (default high and critical, as the seed's check_error_rate_threshold counted).
--- One series; zero errors is a value, not missing data. Metric interface; called by monitoring.evaluate only.
+-- One series; zero errors in the window is a value, but a table that has never had a row is no data (nothing
+-- is logging). Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_error_count(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language sql
@@ -1334,7 +1689,7 @@ as $$
                 monitoring.describe_interval(p_rule.time_window)
             )
         ),
-        false
+        not exists (select from public.error_logs)
       from counted as c, wanted as w
 $$;
 
@@ -1345,20 +1700,181 @@ revoke execute on function monitoring.metric_error_count(monitoring.rules, times
 from public, anon, authenticated;
 -- supalert:end sql/rules/metric_error_count.sql
 
--- supalert:source sql/rules/metric_sms_failure_percentage.sql sha256=c6626b7cdbaa1d6e069a1d774a786aba64e6a42fd39dae58c1b893e47daa07b3
+-- supalert:source sql/rules/metric_error_rate_percentage.sql sha256=befe5a1e0827fa05b3fa159e5501dfd7a64dad0edffab55c0b04ce3acaa91212
+-- monitoring.metric_error_rate_percentage(rule, now): errors per 100 requests in the window. Errors: public.error_logs
+-- rows in the window (all severities, or params.severities). Requests: public.performance_metrics rows with
+-- metric_type 'edge_function' in the window, since every edge function logs one timing per call (the seed's
+-- "Edge Function Performance" snippet). No requests in the window is no data. Metric interface; evaluate only.
+create or replace function monitoring.metric_error_rate_percentage(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    with wanted as (
+        select (select pg_catalog.array_agg(x.severity)
+                  from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as x (severity))
+               as severities
+    ),
+    counted as (
+        select
+            (select pg_catalog.count(*)
+               from public.error_logs as e, wanted as w
+              where e.occurred_at > p_now - p_rule.time_window and e.occurred_at <= p_now
+                and (w.severities is null or e.severity = any (w.severities))) as errors,
+            (select pg_catalog.count(*)
+               from public.performance_metrics as m
+              where m.metric_type = 'edge_function'
+                and m.recorded_at > p_now - p_rule.time_window and m.recorded_at <= p_now) as requests
+    )
+    select
+        case when c.requests > 0 then pg_catalog.round(c.errors * 100.0 / c.requests, 2) end,
+        '{}'::jsonb,
+        pg_catalog.jsonb_build_object(
+            'errors', c.errors,
+            'requests', c.requests,
+            'summary', case when c.requests = 0
+                then pg_catalog.format('no requests in the last %s', monitoring.describe_interval(p_rule.time_window))
+                else pg_catalog.format('%s error(s) in %s request(s) (%s%%) in the last %s', c.errors, c.requests,
+                    pg_catalog.round(c.errors * 100.0 / c.requests, 2), monitoring.describe_interval(p_rule.time_window))
+            end
+        ),
+        c.requests = 0
+      from counted as c
+$$;
+
+comment on function monitoring.metric_error_rate_percentage(monitoring.rules, timestamptz) is
+'Metric: error_logs rows per 100 edge_function requests (performance_metrics) in the window; no requests, no data.';
+
+revoke execute on function monitoring.metric_error_rate_percentage(monitoring.rules, timestamptz)
+from public, anon, authenticated;
+-- supalert:end sql/rules/metric_error_rate_percentage.sql
+
+-- supalert:source sql/rules/metric_failed_emails.sql sha256=d42e97fc65ad14e1e9b5cf07589399ac042a7938a15ba4e5b7f314cd03184558
+-- monitoring.metric_failed_emails(rule, now): public.email_delivery_log rows in the window whose delivery_status is
+-- 'failed'. A table that has never had a row is no data. Metric interface; called by monitoring.evaluate only.
+create or replace function monitoring.metric_failed_emails(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    select
+        c.failed::numeric,
+        '{}'::jsonb,
+        pg_catalog.jsonb_build_object(
+            'failed_count', c.failed,
+            'summary', pg_catalog.format(
+                '%s email(s) failed in the last %s', c.failed, monitoring.describe_interval(p_rule.time_window))
+        ),
+        not exists (select from public.email_delivery_log)
+      from (
+          select pg_catalog.count(*) as failed
+            from public.email_delivery_log as e
+           where e.delivery_status = 'failed'
+             and e.created_at > p_now - p_rule.time_window and e.created_at <= p_now
+      ) as c
+$$;
+
+comment on function monitoring.metric_failed_emails(monitoring.rules, timestamptz) is
+'Metric: failed rows of email_delivery_log in the window; an empty table is no data.';
+
+revoke execute on function monitoring.metric_failed_emails(monitoring.rules, timestamptz)
+from public, anon, authenticated;
+-- supalert:end sql/rules/metric_failed_emails.sql
+
+-- supalert:source sql/rules/metric_failed_gift_cards.sql sha256=73fd92c19a05beff5eca431068c83477ffeba0e57a4b4584c7286f5912f38306
+-- monitoring.metric_failed_gift_cards(rule, now): public.gift_card_provisions rows in the window whose status is
+-- 'failed'. A table that has never had a row is no data. Metric interface; called by monitoring.evaluate only.
+create or replace function monitoring.metric_failed_gift_cards(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    select
+        c.failed::numeric,
+        '{}'::jsonb,
+        pg_catalog.jsonb_build_object(
+            'failed_count', c.failed,
+            'summary', pg_catalog.format('%s gift-card provision(s) failed in the last %s', c.failed,
+                monitoring.describe_interval(p_rule.time_window))
+        ),
+        not exists (select from public.gift_card_provisions)
+      from (
+          select pg_catalog.count(*) as failed
+            from public.gift_card_provisions as g
+           where g.status = 'failed'
+             and g.created_at > p_now - p_rule.time_window and g.created_at <= p_now
+      ) as c
+$$;
+
+comment on function monitoring.metric_failed_gift_cards(monitoring.rules, timestamptz) is
+'Metric: failed rows of gift_card_provisions in the window; an empty table is no data.';
+
+revoke execute on function monitoring.metric_failed_gift_cards(monitoring.rules, timestamptz)
+from public, anon, authenticated;
+-- supalert:end sql/rules/metric_failed_gift_cards.sql
+
+-- supalert:source sql/rules/metric_function_calls_today.sql sha256=4a84c37fd5369f6c1c5fd036ae22513c569a7fa95d254a8aacdc4eca5d543432
+-- monitoring.metric_function_calls_today(rule, now): edge-function calls since midnight UTC of p_now's day, counted
+-- as public.performance_metrics rows with metric_type 'edge_function' (one per call). Plan quotas reset daily, so
+-- the window is the calendar day, not a sliding 24 hours. An empty table is no data. Metric interface.
+create or replace function monitoring.metric_function_calls_today(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    select
+        c.calls::numeric,
+        '{}'::jsonb,
+        pg_catalog.jsonb_build_object(
+            'calls', c.calls,
+            'day', c.day_start::date,
+            'rule', p_rule.key,
+            'summary', pg_catalog.format('%s edge-function call(s) so far on %s (UTC)', c.calls, c.day_start::date)
+        ),
+        not exists (select from public.performance_metrics)
+      from (
+          select d.day_start,
+                 (select pg_catalog.count(*)
+                    from public.performance_metrics as m
+                   where m.metric_type = 'edge_function'
+                     and m.recorded_at >= d.day_start and m.recorded_at <= p_now) as calls
+            from (select pg_catalog.date_trunc('day', p_now, 'UTC') as day_start) as d
+      ) as c
+$$;
+
+comment on function monitoring.metric_function_calls_today(monitoring.rules, timestamptz) is
+'Metric: edge_function rows of performance_metrics since midnight UTC; an empty table is no data.';
+
+revoke execute on function monitoring.metric_function_calls_today(monitoring.rules, timestamptz)
+from public, anon, authenticated;
+-- supalert:end sql/rules/metric_function_calls_today.sql
+
+-- supalert:source sql/rules/metric_sms_failure_percentage.sql sha256=e2b4121f81120fe953c0f9749b90615c35e6b69c5aba322867c791b71bf48a42
 -- monitoring.metric_sms_failure_percentage(rule, now): the percentage of public.sms_delivery_log rows in the window
--- whose delivery_status is 'failed' (the seed's check_sms_delivery_failures). No SMS in the window is no data
--- (the seed skipped the check). Metric interface; called by monitoring.evaluate only.
+-- whose delivery_status is in params.statuses (default failed: the seed's check_sms_delivery_failures; the
+-- sms_bounce_rate rule counts undelivered and bounced). No SMS in the window is no data (the seed skipped the
+-- check). Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_sms_failure_percentage(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language sql
 stable
 set search_path = ''
 as $$
-    with counted as (
-        select pg_catalog.count(*) filter (where s.delivery_status = 'failed') as failed,
+    with wanted as (
+        select coalesce(
+            (select pg_catalog.array_agg(x.status order by x.status)
+               from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'statuses') as x (status)),
+            array['failed']
+        ) as statuses
+    ),
+    counted as (
+        select pg_catalog.count(*) filter (where s.delivery_status = any (w.statuses)) as failed,
                pg_catalog.count(*) as total
-          from public.sms_delivery_log as s
+          from public.sms_delivery_log as s, wanted as w
          where s.created_at > p_now - p_rule.time_window
            and s.created_at <= p_now
     )
@@ -1370,9 +1886,9 @@ as $$
             'total_count', c.total,
             'summary', case when c.total = 0
                 then pg_catalog.format('no SMS sent in the last %s', monitoring.describe_interval(p_rule.time_window))
-                else pg_catalog.format('%s of %s SMS failed (%s%%) in the last %s',
-                    c.failed, c.total, pg_catalog.round(c.failed * 100.0 / c.total, 2),
-                    monitoring.describe_interval(p_rule.time_window))
+                else pg_catalog.format('%s of %s SMS %s (%s%%) in the last %s',
+                    c.failed, c.total, (select pg_catalog.array_to_string(w.statuses, '/') from wanted as w),
+                    pg_catalog.round(c.failed * 100.0 / c.total, 2), monitoring.describe_interval(p_rule.time_window))
             end
         ),
         c.total = 0
@@ -1386,15 +1902,60 @@ revoke execute on function monitoring.metric_sms_failure_percentage(monitoring.r
 from public, anon, authenticated;
 -- supalert:end sql/rules/metric_sms_failure_percentage.sql
 
--- supalert:source sql/cron/cleanup_rule_runs.sql sha256=b02dc74c79b73911931cbbd970c3b5979e987de9133cdd593132d4e11c72a5cf
--- Job supalert-cleanup-rule-runs: daily at 03:27 UTC, deletes check-run log rows older than 14 days (one row per
--- rule per minute is about 20,000 rows a day). Scheduling by name updates the job in place.
+-- supalert:source sql/rules/metric_usage_sample.sql sha256=b0581748e4ba2443a21e483ada549da68f010e57af1f046cd24018a7630def42
+-- monitoring.metric_usage_sample(rule, now): the newest monitoring.usage_samples value of params.metric (e.g.
+-- bandwidth_gb_month) sampled no later than p_now. No sample, or one older than params.max_age (default 2 days), is
+-- no data: a stale reading says nothing about today. Metric interface; called by monitoring.evaluate only.
+create or replace function monitoring.metric_usage_sample(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    with wanted as (
+        select p_rule.params ->> 'metric' as metric,
+               coalesce((p_rule.params ->> 'max_age')::interval, interval '2 days') as max_age
+    ),
+    newest as (
+        select s.value, s.sampled_at
+          from monitoring.usage_samples as s, wanted as w
+         where s.metric = w.metric and s.sampled_at <= p_now
+         order by s.sampled_at desc
+         limit 1
+    )
+    select
+        case when n.sampled_at > p_now - w.max_age then n.value end,
+        '{}'::jsonb,
+        pg_catalog.jsonb_build_object(
+            'metric', w.metric,
+            'sampled_at', n.sampled_at,
+            'summary', case
+                when n.sampled_at is null then pg_catalog.format('no %s sample recorded', w.metric)
+                when n.sampled_at <= p_now - w.max_age then pg_catalog.format(
+                    'newest %s sample is stale (%s)', w.metric, n.sampled_at)
+                else pg_catalog.format('%s = %s (sampled %s)', w.metric, n.value, n.sampled_at)
+            end
+        ),
+        n.sampled_at is null or n.sampled_at <= p_now - w.max_age
+      from wanted as w
+      left join newest as n on true
+$$;
+
+comment on function monitoring.metric_usage_sample(monitoring.rules, timestamptz) is
+'Metric: newest usage_samples value of params.metric; none or stale (params.max_age) is no data.';
+
+revoke execute on function monitoring.metric_usage_sample(monitoring.rules, timestamptz)
+from public, anon, authenticated;
+-- supalert:end sql/rules/metric_usage_sample.sql
+
+-- supalert:source sql/cron/cleanup_rate_limits.sql sha256=397aa56d7a68c57b63a4a02c06ce5696219103d59653e26b7b2590dcb97b9f84
+-- Job supalert-cleanup-rate-limits: the seed's daily 02:00 UTC cleanup of public.rate_limit_log.
 select cron.schedule(
-    'supalert-cleanup-rule-runs',
-    '27 3 * * *',
-    $$delete from monitoring.rule_runs where evaluated_at < now() - interval '14 days'$$
+    'supalert-cleanup-rate-limits',
+    '0 2 * * *',
+    $$select public.cleanup_rate_limit_logs()$$
 );
--- supalert:end sql/cron/cleanup_rule_runs.sql
+-- supalert:end sql/cron/cleanup_rate_limits.sql
 
 -- supalert:source sql/cron/daily_digest.sql sha256=89dc8237da62ed74e17be1526aab25580a9bb2f2d817633c186629ce25f7dc51
 -- Job supalert-daily-digest: daily at 08:00 UTC, gathers held notifications (routes with digest = true, such as
@@ -1449,3 +2010,23 @@ select cron.schedule(
     $$select count(*) from monitoring.evaluate()$$
 );
 -- supalert:end sql/cron/evaluate_rules.sql
+
+-- supalert:source sql/cron/retention.sql sha256=6e7c5e391c0c87aaabd1f1074cfe163d69c1f6b19af14d0e5ae0180965a11ba0
+-- Job supalert-retention: every 10 minutes, deletes rows past their retention (monitoring.retention_policies) in
+-- bounded batches, one short transaction per run. Scheduling by name updates the job in place.
+select cron.schedule(
+    'supalert-retention',
+    '*/10 * * * *',
+    $$select monitoring.apply_retention()$$
+);
+-- supalert:end sql/cron/retention.sql
+
+-- supalert:source sql/cron/verify_backup.sql sha256=7882b42ee880d8d906565e3047ed6409f1e595ef1cea5707540e2f6ff8e1415e
+-- Job supalert-verify-backup: the seed's weekly check, Sunday 01:00 UTC: alert (backup_stale) when the newest
+-- verified backup recorded in monitoring.backup_log is older than the rule's threshold.
+select cron.schedule(
+    'supalert-verify-backup',
+    '0 1 * * 0',
+    $$select count(*) from monitoring.verify_latest_backup()$$
+);
+-- supalert:end sql/cron/verify_backup.sql

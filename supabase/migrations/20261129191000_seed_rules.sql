@@ -1,6 +1,6 @@
--- Every threshold of the seed's ALERT_THRESHOLDS (scripts/alert-config.ts) as a rule, plus the engine's own
--- rule_error. The seed lists 15 values; each is one row here. Rules whose data source arrives with later work are
--- seeded disabled, each with a comment saying what it waits for. Change thresholds with UPDATE, never here.
+-- Every threshold of the seed's ALERT_THRESHOLDS (scripts/alert-config.ts) as a rule (the seed lists 15 values;
+-- each is one row here), the seed's weekly backup check as backup_stale, and the engine's own rule_error and
+-- notification_dead. Change thresholds with UPDATE or `python deploy.py rules set/sync`, never here.
 
 create or replace trigger rules_check_metric_function
 before insert or update on monitoring.rules
@@ -21,11 +21,10 @@ insert into monitoring.rules (
     'More than 20 high-severity errors in the last hour.',
     'metric_error_count', '{"severities": ["high"]}', '>', 20, '1 hour', 'high', 1, '4 hours', true
 ),
--- Waits for a request count to divide by (the error-rate rule of the full rule set).
 (
     'error_rate_percentage', 'High Error Rate (% of requests)',
-    'More than 5% of requests in the last hour ended in an error.',
-    null, '{}', '>', 5, '1 hour', 'critical', 1, '1 hour', false
+    'More than 5 errors per 100 requests in the last hour (requests: edge_function rows of performance_metrics).',
+    'metric_error_rate_percentage', '{}', '>', 5, '1 hour', 'critical', 1, '1 hour', true
 ),
 -- Performance ----------------------------------------------------------------------------------------------------
 (
@@ -53,17 +52,16 @@ insert into monitoring.rules (
     || 'no SMS, no check.',
     'metric_sms_failure_percentage', '{}', '>', 10, '1 hour', 'warning', 1, '4 hours', true
 ),
--- Waits for public.email_delivery_log (the communication rules of the full rule set).
 (
     'failed_emails_per_hour', 'Many Failed Emails',
-    'More than 20 emails failed in the last hour.',
-    null, '{}', '>', 20, '1 hour', 'warning', 1, '4 hours', false
+    'More than 20 emails failed in the last hour (email_delivery_log).',
+    'metric_failed_emails', '{}', '>', 20, '1 hour', 'warning', 1, '4 hours', true
 ),
--- Waits for a bounce status in the SMS log (the communication rules of the full rule set).
 (
     'sms_bounce_rate', 'High SMS Bounce Rate',
-    'More than 10% of the SMS sent in the last hour bounced.',
-    null, '{}', '>', 10, '1 hour', 'warning', 1, '4 hours', false
+    'More than 10% of the SMS sent in the last hour bounced (delivery_status undelivered or bounced).',
+    'metric_sms_failure_percentage', '{"statuses": ["bounced", "undelivered"]}', '>', 10, '1 hour', 'warning', 1,
+    '4 hours', true
 ),
 -- System health --------------------------------------------------------------------------------------------------
 (
@@ -71,36 +69,51 @@ insert into monitoring.rules (
     'Database larger than 8 GiB (80% of a 10 GiB plan).',
     'metric_database_size_gb', '{}', '>', 8, '1 hour', 'info', 1, '1 day', true
 ),
--- Waits for a per-day count of edge-function calls (the system-health rules of the full rule set).
 (
     'function_calls_per_day', 'Edge Function Calls Near Plan Limit',
-    'More than 400,000 edge-function calls today (80% of 500k).',
-    null, '{}', '>', 400000, '1 day', 'info', 1, '1 day', false
+    'More than 400,000 edge-function calls today, UTC (80% of 500k).',
+    'metric_function_calls_today', '{}', '>', 400000, '1 day', 'info', 1, '1 day', true
 ),
--- Waits for monitoring.usage_samples: bandwidth is not visible from SQL (the system-health rules).
+-- Bandwidth is not visible from SQL: `python deploy.py usage record bandwidth_gb_month N` feeds usage_samples.
 (
     'bandwidth_gb_per_month', 'Bandwidth Near Plan Limit',
-    'More than 40 GB of bandwidth this month (80% of 50 GB).',
-    null, '{}', '>', 40, '30 days', 'info', 1, '1 day', false
+    'More than 40 GB of bandwidth this month (80% of 50 GB), from the newest usage sample (no data if stale).',
+    'metric_usage_sample', '{"metric": "bandwidth_gb_month", "max_age": "2 days"}', '>', 40, '30 days', 'info', 1,
+    '1 day', true
 ),
 -- Business -------------------------------------------------------------------------------------------------------
--- Waits for the client_credits source (one alert per client; the business rules of the full rule set).
 (
     'low_credit_balance', 'Low Credit Balance',
-    'A client''s credit balance is below 100.',
-    null, '{}', '<', 100, '1 hour', 'high', 1, '1 day', false
+    'A client''s credit balance is below 100 (client_credits; one alert per client).',
+    'metric_client_credit', '{}', '<', 100, '1 hour', 'high', 1, '1 day', true
 ),
--- Waits for the gift_card_provisions log (the business rules of the full rule set).
 (
     'failed_gift_card_provisions', 'Failed Gift Card Provisions',
-    'More than 5 gift-card provisions failed in the last hour.',
-    null, '{}', '>', 5, '1 hour', 'high', 1, '4 hours', false
+    'More than 5 gift-card provisions failed in the last hour (gift_card_provisions).',
+    'metric_failed_gift_cards', '{}', '>', 5, '1 hour', 'high', 1, '4 hours', true
 ),
 -- User experience ------------------------------------------------------------------------------------------------
 (
     'concurrent_users_threshold', 'High Concurrent Usage',
     'More than 100 users active in the last 15 minutes (user_sessions.last_active_at).',
     'metric_active_users', '{}', '>', 100, '15 minutes', 'info', 1, '1 day', true
+)
+on conflict (key) do nothing;
+
+-- A client that disappears from client_credits has no balance to be low: its alert resolves.
+update monitoring.rules set on_no_data = 'resolve'
+where key = 'low_credit_balance';
+
+-- The seed's weekly verify_latest_backup(): hours since the newest verified backup (monitoring.backup_log).
+-- Evaluated hourly; no backup recorded yet is no data, not an alarm, since Supabase's own daily backups are not
+-- visible from SQL until something records them.
+insert into monitoring.rules (
+    key, title, description, metric_function, comparison, threshold, time_window, severity, evaluation_interval,
+    repeat_interval
+) values (
+    'backup_stale', 'Backups Are Stale',
+    'The newest verified backup (monitoring.backup_log) finished more than 48 hours ago.',
+    'metric_backup_age_hours', '>', 48, '1 day', 'high', '1 hour', '1 day'
 )
 on conflict (key) do nothing;
 
@@ -133,3 +146,18 @@ insert into monitoring.routes (name, severity, channels, digest) values
 ('warning: email', 'warning', array['email'], false),
 ('info: daily digest email', 'info', array['email'], true)
 on conflict (name) do nothing;
+
+-- Retention (monitoring.apply_retention, every 10 minutes, in batches). Change with UPDATE.
+insert into monitoring.retention_policies (table_name, time_column, keep, only_where) values
+('public.error_logs', 'occurred_at', '30 days', null),
+('public.performance_metrics', 'recorded_at', '30 days', null),
+('public.sms_delivery_log', 'created_at', '90 days', null),
+('public.email_delivery_log', 'created_at', '90 days', null),
+('public.gift_card_provisions', 'created_at', '90 days', null),
+('public.rate_limit_log', 'created_at', '7 days', null),
+('public.user_sessions', 'last_active_at', '30 days', null),
+('public.system_alerts', 'resolved_at', '180 days', 'resolved_at is not null'),
+('monitoring.rule_runs', 'evaluated_at', '14 days', null),
+('monitoring.notifications', 'updated_at', '30 days', 'status in (''sent'', ''suppressed'', ''digested'', ''dead'')'),
+('monitoring.usage_samples', 'sampled_at', '400 days', null)
+on conflict (table_name) do nothing;

@@ -22,13 +22,14 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/[&<>]/g, (ch) => HTML_ENTITIES[ch]);
 }
 
-/** At most `max` code units; when cut, the last one is an ellipsis. Never splits a surrogate pair. */
-export function truncate(text: string, max: number): string {
+/** At most `max` code units; when cut, it ends with `ellipsis`. Never splits a surrogate pair. */
+export function truncate(text: string, max: number, ellipsis: string = ELLIPSIS): string {
   if (text.length <= max) return text;
   if (max <= 0) return "";
-  let end = max - 1;
+  if (max <= ellipsis.length) return ellipsis.slice(0, max);
+  let end = max - ellipsis.length;
   if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
-  return text.slice(0, end) + ELLIPSIS;
+  return text.slice(0, end) + ellipsis;
 }
 
 /**

@@ -45,3 +45,8 @@ Deno.test("escapeWithin fits the escaped text and never cuts an entity in half",
 Deno.test("oneLine removes CR/LF and control characters", () => {
   assert.equal(oneLine("a\r\nBcc: x@y\tz\u0000"), "a Bcc: x@y z");
 });
+
+Deno.test("truncate can end with a plain-ASCII ellipsis (SMS stays in GSM-7)", () => {
+  assert.equal(truncate("abcdefgh", 6, "..."), "abc...");
+  assert.equal(truncate("abcdefgh", 2, "..."), "..");
+});

@@ -316,8 +316,11 @@ function digestSlackBlocks(v: AlertView): SlackBlock[] {
 /** Short on purpose: every 160 GSM-7 (70 UCS-2) characters is another billed segment. */
 export function renderSms(payload: AlertPayload, event?: string): string {
   const v = view(payload, event);
-  const short = { ...v, title: truncate(v.title, LIMITS.smsTitle) };
-  const message = truncate(oneLine(v.message), LIMITS.smsMessage);
+  const short = { ...v, title: truncate(v.title, LIMITS.smsTitle, SMS_ELLIPSIS) };
+  const message = truncate(oneLine(v.message), LIMITS.smsMessage, SMS_ELLIPSIS);
   const body = v.event === "digest" ? headline(v) : `${headline(short)}${message ? ` - ${message}` : ""}`;
-  return truncate(body, LIMITS.sms);
+  return truncate(body, LIMITS.sms, SMS_ELLIPSIS);
 }
+
+/** "..." stays in GSM-7; the single-character ellipsis would switch a whole SMS to 70-character UCS-2 segments. */
+const SMS_ELLIPSIS = "...";

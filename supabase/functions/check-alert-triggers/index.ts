@@ -34,11 +34,21 @@ export async function handler(req: Request): Promise<Response> {
   let watchdog: WatchdogReport | undefined;
   if (age !== null && age > envInt("HEARTBEAT_STALE_SECONDS", 300)) watchdog = await raiseWatchdog("stale");
 
+  // A failing evaluation must not hold back delivery: queued resolves and notify() alerts still go out.
+  let evaluated: number | null = null;
+  let evaluationError: string | undefined;
   try {
-    const evaluated = await evaluate();
+    evaluated = await evaluate();
+  } catch (error) {
+    evaluationError = describeDbError(error);
+    console.error(`check-alert-triggers: evaluation failed, dispatching anyway: ${evaluationError}`);
+  }
+
+  try {
     const drained = await drain(envInt("DISPATCH_BUDGET_MS", 40_000), envInt("DISPATCH_BATCH_SIZE", 10), WORKER);
-    return json(200, {
+    return json(evaluationError ? 500 : 200, {
       evaluated,
+      ...(evaluationError ? { error: "evaluation failed; due notifications were dispatched" } : {}),
       claimed: drained.claimed,
       sent: drained.sent,
       retried: drained.retried,
@@ -48,8 +58,8 @@ export async function handler(req: Request): Promise<Response> {
       ...(watchdog ? { watchdog } : {}),
     });
   } catch (error) {
-    console.error(`check-alert-triggers: evaluation or dispatch failed: ${describeDbError(error)}`);
-    return json(503, { error: "database error during evaluation or dispatch", ...(watchdog ? { watchdog } : {}) });
+    console.error(`check-alert-triggers: dispatch failed: ${describeDbError(error)}`);
+    return json(503, { error: "database error during dispatch", evaluated, ...(watchdog ? { watchdog } : {}) });
   }
 }
 

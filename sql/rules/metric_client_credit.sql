@@ -1,0 +1,32 @@
+-- monitoring.metric_client_credit(rule, now): one series per client in public.client_credits, value = its balance,
+-- labels {client_id}, so each client gets its own alert (one per fingerprint). An empty table is one no-data row.
+-- Metric interface; called by monitoring.evaluate only.
+create or replace function monitoring.metric_client_credit(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql
+stable
+set search_path = ''
+as $$
+    select
+        c.balance,
+        pg_catalog.jsonb_build_object('client_id', c.client_id),
+        pg_catalog.jsonb_build_object(
+            'client_name', c.client_name,
+            'balance_updated_at', c.updated_at,
+            'summary', pg_catalog.format('client %s has a credit balance of %s',
+                coalesce(c.client_name, c.client_id::text), c.balance)
+        ),
+        false
+      from public.client_credits as c
+     where c.updated_at <= p_now
+    union all
+    select null, '{}'::jsonb,
+           pg_catalog.jsonb_build_object('summary', 'no client credits recorded', 'rule', p_rule.key), true
+     where not exists (select from public.client_credits)
+$$;
+
+comment on function monitoring.metric_client_credit(monitoring.rules, timestamptz) is
+'Metric: per-client balance from client_credits (labels client_id); an empty table is no data.';
+
+revoke execute on function monitoring.metric_client_credit(monitoring.rules, timestamptz)
+from public, anon, authenticated;

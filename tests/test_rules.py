@@ -1,0 +1,152 @@
+"""Every rule, with time passed in: fires above its threshold, resolves and stays quiet below it, and reports no
+data on an empty source. The low_credit_balance rule keeps one alert per client."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from tests.engine_helpers import MIN, T0, alerts, evaluate
+
+LATER = T0 + timedelta(days=3)  # every window (at most 2 days of staleness) has moved past T0's data
+
+
+def errors(conn, at, count, severity):
+    conn.execute(
+        "insert into public.error_logs (severity, message, occurred_at) select %s, 'e', %s from generate_series(1, %s)",
+        (severity, at, count),
+    )
+
+
+def timings(conn, at, count, duration, kind="edge_function"):
+    conn.execute(
+        "insert into public.performance_metrics (metric_type, metric_name, duration_ms, recorded_at)"
+        " select %s, 'fn-' || (g %% 3), %s, %s from generate_series(1, %s) g",
+        (kind, duration, at, count),
+    )
+
+
+def deliveries(conn, table, at, statuses):
+    column = "status" if table == "gift_card_provisions" else "delivery_status"
+    for status in statuses:
+        conn.execute(f"insert into public.{table} ({column}, created_at) values (%s, %s)", (status, at))
+
+
+def sessions(conn, at, users):
+    conn.execute(
+        "insert into public.user_sessions (user_id, last_active_at) select gen_random_uuid(), %s"
+        " from generate_series(1, %s)",
+        (at, users),
+    )
+
+
+def usage(conn, at, value):
+    conn.execute(
+        "insert into monitoring.usage_samples (metric, value, sampled_at) values ('bandwidth_gb_month', %s, %s)",
+        (value, at),
+    )
+
+
+def backup(conn, finished):
+    conn.execute("insert into monitoring.backup_log (finished_at) values (%s)", (finished,))
+
+
+# rule -> (feed data that breaches, at T0; feed data that does not, at LATER), both called with (conn, at)
+RULES = {
+    "critical_errors_per_hour": (lambda c, t: errors(c, t, 6, "critical"), lambda c, t: errors(c, t, 2, "high")),
+    "high_errors_per_hour": (lambda c, t: errors(c, t, 21, "high"), lambda c, t: errors(c, t, 3, "high")),
+    "error_rate_percentage": (
+        lambda c, t: (timings(c, t, 100, 50), errors(c, t, 10, "warning")),
+        lambda c, t: (timings(c, t, 100, 50), errors(c, t, 1, "warning")),
+    ),
+    "slow_response_time_ms": (lambda c, t: timings(c, t, 5, 4000), lambda c, t: timings(c, t, 5, 1000)),
+    "very_slow_response_time_ms": (lambda c, t: timings(c, t, 5, 12000), lambda c, t: timings(c, t, 5, 1000)),
+    "page_load_time_ms": (
+        lambda c, t: timings(c, t, 5, 6000, "page_load"),
+        lambda c, t: timings(c, t, 5, 900, "page_load"),
+    ),
+    "failed_sms_per_hour": (
+        lambda c, t: deliveries(c, "sms_delivery_log", t, ["failed"] * 3 + ["delivered"] * 7),
+        lambda c, t: deliveries(c, "sms_delivery_log", t, ["delivered"] * 10),
+    ),
+    "sms_bounce_rate": (
+        lambda c, t: deliveries(c, "sms_delivery_log", t, ["undelivered", "bounced"] + ["delivered"] * 8),
+        lambda c, t: deliveries(c, "sms_delivery_log", t, ["delivered"] * 10),
+    ),
+    "failed_emails_per_hour": (
+        lambda c, t: deliveries(c, "email_delivery_log", t, ["failed"] * 21),
+        lambda c, t: deliveries(c, "email_delivery_log", t, ["failed", "delivered"]),
+    ),
+    "failed_gift_card_provisions": (
+        lambda c, t: deliveries(c, "gift_card_provisions", t, ["failed"] * 6),
+        lambda c, t: deliveries(c, "gift_card_provisions", t, ["failed", "succeeded"]),
+    ),
+    "concurrent_users_threshold": (lambda c, t: sessions(c, t, 101), lambda c, t: sessions(c, t, 3)),
+    "function_calls_per_day": (lambda c, t: timings(c, t, 400_001, 5), lambda c, t: timings(c, t, 10, 5)),
+    "bandwidth_gb_per_month": (lambda c, t: usage(c, t, 45), lambda c, t: usage(c, t, 30)),
+    "backup_stale": (lambda c, t: backup(c, t - timedelta(hours=72)), lambda c, t: backup(c, t - timedelta(hours=1))),
+}
+
+
+def test_every_enabled_rule_has_a_case_here(conn):
+    enabled = {k for (k,) in conn.execute("select key from monitoring.rules where kind = 'metric' and enabled")}
+    assert enabled - set(RULES) == {"database_size_gb", "low_credit_balance"}  # tested on their own below
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_rule_reports_no_data_fires_resolves_and_stays_quiet(conn, rule):
+    breach, calm = RULES[rule]
+    [empty] = evaluate(conn, rule, T0 - MIN)
+    assert empty["state"] == "no_data", empty
+    breach(conn, T0)
+    [fired] = evaluate(conn, rule, T0 + MIN)
+    assert fired["state"] == "firing", fired
+    calm(conn, LATER - MIN)
+    [resolved] = evaluate(conn, rule, LATER)
+    assert resolved["state"] == "resolved", resolved
+    [quiet] = evaluate(conn, rule, LATER + MIN)
+    assert quiet["state"] == "ok", quiet
+    [alert] = alerts(conn, rule)
+    assert alert["status"] == "resolved" and alert["resolved_at"] == LATER
+
+
+def test_database_size_fires_above_its_threshold_and_resolves_below(conn):
+    # A test database is megabytes, so the threshold moves instead of the size (thresholds are data).
+    assert evaluate(conn, "database_size_gb", T0)[0]["state"] == "ok"
+    conn.execute("update monitoring.rules set threshold = 0.001 where key = 'database_size_gb'")
+    assert evaluate(conn, "database_size_gb", T0 + MIN)[0]["state"] == "firing"
+    conn.execute("update monitoring.rules set threshold = 8 where key = 'database_size_gb'")
+    assert evaluate(conn, "database_size_gb", T0 + 2 * MIN)[0]["state"] == "resolved"
+
+
+def test_stale_usage_sample_is_no_data(conn):
+    usage(conn, T0, 45)
+    assert evaluate(conn, "bandwidth_gb_per_month", T0 + timedelta(days=3))[0]["state"] == "no_data"
+
+
+def test_low_credit_balance_keeps_one_alert_per_client(conn):
+    assert evaluate(conn, "low_credit_balance", T0)[0]["state"] == "no_data"
+    a, b, c = (str(uuid.uuid4()) for _ in range(3))
+    conn.execute(
+        "insert into public.client_credits (client_id, client_name, balance, updated_at)"
+        " values (%s, 'Acme', 50, %s), (%s, 'Globex', 500, %s)",
+        (a, T0, b, T0),
+    )
+    states = {r["labels"]["client_id"]: r["state"] for r in evaluate(conn, "low_credit_balance", T0 + MIN)}
+    assert states == {a: "firing", b: "ok"}
+    conn.execute("insert into public.client_credits (client_id, balance, updated_at) values (%s, 20, %s)", (c, T0))
+    for i in range(2, 5):
+        evaluate(conn, "low_credit_balance", T0 + i * MIN)
+    open_alerts = [x for x in alerts(conn, "low_credit_balance") if x["status"] == "firing"]
+    assert len(open_alerts) == 2
+    assert sorted(x["occurrences"] for x in open_alerts) == [3, 4]
+    assert any("Acme" in x["message"] for x in open_alerts)
+    conn.execute("update public.client_credits set balance = 150 where client_id = %s", (a,))
+    states = {r["labels"]["client_id"]: r["state"] for r in evaluate(conn, "low_credit_balance", T0 + 6 * MIN)}
+    assert states == {a: "resolved", b: "ok", c: "firing"}
+    conn.execute("delete from public.client_credits where client_id = %s", (c,))
+    rows = evaluate(conn, "low_credit_balance", T0 + 7 * MIN)
+    assert {r["labels"].get("client_id"): r["state"] for r in rows} == {a: "ok", b: "ok", c: "resolved"}
+    assert [x["status"] for x in alerts(conn, "low_credit_balance")] == ["resolved", "resolved"]
