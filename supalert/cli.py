@@ -442,6 +442,115 @@ def new_migration(
         out.print(f"  {item.relpath}")
 
 
+# rules: thresholds and settings of monitoring.rules as configuration (supalert/rules_config.py) ---------------------
+rules_app = typer.Typer(
+    help="Alert rules (monitoring.rules). With no subcommand: list them (--json, --db-url). `set` changes fields of "
+    "one rule; `sync FILE` applies a TOML file such as alert-config.toml.",
+    invoke_without_command=True,
+)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.callback()
+def rules_list(
+    ctx: typer.Context,
+    db_url: DbUrlOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rules as JSON.")] = False,
+) -> None:
+    """With no subcommand: list every rule (metric rules, then engine rules) with its threshold, window, last value
+    and state, and open alerts. `rules set` changes one rule; `rules sync FILE` applies a TOML file."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {"db_url": db_url}  # `rules --db-url URL set ...` means the same as `rules set ... --db-url URL`
+        return
+    from supalert import rules_config
+
+    target = resolve_target(db_url)
+    with connect(target.url) as conn:
+        rows = rules_config.list_rules(conn)
+    if as_json:
+        _print_json(rows)
+        return
+    fmt = rules_config.format_value
+    table = Table(title=f"rules: {target.display}", title_justify="left")
+    table.add_column("rule", no_wrap=True)
+    for column in ("kind", "severity", "condition", "resolves", "window", "enabled", "last value", "last state",
+                   "open alerts"):  # fmt: skip
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["key"], row["kind"], row["severity"], f"{row['comparison']} {fmt(row['threshold'])}",
+            "-" if row["resolve_threshold"] is None else f"{row['comparison']} {fmt(row['resolve_threshold'])}",
+            row["window"], fmt(row["enabled"]), "-" if row["last_value"] is None else fmt(row["last_value"]),
+            row["last_state"] or "-", str(row["open_alerts"] or ""),
+        )  # fmt: skip
+    out.print(table)
+
+
+@rules_app.command("set")
+def rules_set(
+    ctx: typer.Context,
+    rule: Annotated[str, typer.Argument(help="Rule key (see `python deploy.py rules`).")],
+    assignments: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="FIELD=VALUE ...: threshold, resolve_threshold (or none), window/time_window (1 hour, 15 minutes, "
+            "2h), severity, comparison, evaluations_before_firing, repeat_interval, evaluation_interval, "
+            "on_no_data, enabled (true/false), runbook_url, title, description.",
+            show_default=False,
+        ),
+    ] = None,
+    db_url: DbUrlOption = None,
+) -> None:
+    """Change fields of one rule in one transaction and print old -> new for each.
+
+    Example: python deploy.py rules set critical_errors_per_hour threshold=10 window=30m severity=high"""
+    from supalert import rules_config
+
+    values: dict[str, str] = {}
+    for item in assignments or []:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise SupalertError(f"rule {rule}: {item!r} is not FIELD=VALUE", "e.g. threshold=10 or enabled=false")
+        if name in values:
+            raise SupalertError(f"rule {rule}: {name} is given twice")
+        values[name] = value
+    rules_config.parse_assignments(rule, values)  # a bad value is reported before any connection is made
+    target = resolve_target(db_url or (ctx.obj or {}).get("db_url"))
+    with connect(target.url) as conn:
+        changes = rules_config.set_rule(conn, rule, values)
+    for change in changes:
+        if change.old == change.new:
+            out.print(f"{change.rule} {change.field}: {rules_config.format_value(change.old)} (unchanged)")
+        else:
+            out.print(rules_config.render_change(change))
+
+
+@rules_app.command("sync")
+def rules_sync(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="TOML file with one rules.<key> table per rule, e.g. alert-config.toml.")],
+    db_url: DbUrlOption = None,
+) -> None:
+    """Make the database's rules match a TOML file; print each change, or "no changes".
+
+    The whole file is checked first, then every field that differs is updated in one transaction (all or nothing).
+    Rules and fields the file leaves out are not touched."""
+    from pathlib import Path
+
+    from supalert import rules_config
+
+    path = Path(file)
+    rules_config.read_file(path)  # a bad file is reported before any connection is made
+    target = resolve_target(db_url or (ctx.obj or {}).get("db_url"))
+    with connect(target.url) as conn:
+        changes = rules_config.sync_file(conn, path)
+    for change in changes:
+        out.print(rules_config.render_change(change))
+    rules = len({c.rule for c in changes})
+    out.print(f"{file}: {len(changes)} change(s) in {rules} rule(s)" if changes else f"{file}: no changes")
+
+
 @secrets_app.command("set")
 def secrets_set(
     project_url: Annotated[str, typer.Option(help="https://<ref>.supabase.co (where the edge functions live).")],
