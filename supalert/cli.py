@@ -38,6 +38,11 @@ local_app = typer.Typer(
 app.add_typer(local_app, name="local")
 secrets_app = typer.Typer(help="Secrets the database itself needs (Supabase Vault).", no_args_is_help=True)
 app.add_typer(secrets_app, name="secrets")
+usage_app = typer.Typer(help="Usage readings SQL cannot see (bandwidth), for the usage rules.", no_args_is_help=True)
+app.add_typer(usage_app, name="usage")
+backups_app = typer.Typer(help="Backups as far as supalert can know them, for the backup_stale rule.",
+                          no_args_is_help=True)  # fmt: skip
+app.add_typer(backups_app, name="backups")
 
 # Tables keep their shape in logs and pipes, where rich would otherwise assume 80 columns.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -551,6 +556,48 @@ def rules_sync(
     out.print(f"{file}: {len(changes)} change(s) in {rules} rule(s)" if changes else f"{file}: no changes")
 
 
+@usage_app.command("record")
+def usage_record(
+    metric: Annotated[
+        str, typer.Argument(help="Metric name, e.g. bandwidth_gb_month (read by bandwidth_gb_per_month).")
+    ],
+    value: Annotated[str, typer.Argument(help="The reading, a number of 0 or more.")],
+    db_url: DbUrlOption = None,
+    at: AtOption = None,
+) -> None:
+    """Record one usage reading (e.g. from the Supabase dashboard or its Management API), now or --at a time."""
+    from supalert import records
+
+    moment = _parse_time(at)
+    target = resolve_target(db_url)
+    with connect(target.url) as conn:
+        row = records.record_usage(conn, metric, value, moment)
+    out.print(f"recorded {row['metric']} = {row['value']} at {str(row['sampled_at'])[:19]} UTC")
+
+
+@backups_app.command("record")
+def backups_record(
+    db_url: DbUrlOption = None,
+    kind: Annotated[str, typer.Option(help="full, incremental, wal, pitr or logical.")] = "full",
+    finished_at: Annotated[
+        str | None, typer.Option("--finished-at", help="When it finished (ISO 8601 with zone); default now.")
+    ] = None,
+    unverified: Annotated[bool, typer.Option("--unverified", help="Recorded, but not checked restorable.")] = False,
+    location: Annotated[str | None, typer.Option(help="Where it is (no credentials).")] = None,
+) -> None:
+    """Record a finished backup; monitoring.verify_latest_backup() alerts when the newest verified one is old."""
+    from supalert import records
+
+    moment = _parse_time(finished_at)
+    target = resolve_target(db_url)
+    with connect(target.url) as conn, conn.transaction():
+        row = records.record_backup(conn, kind, moment, not unverified, location)
+    out.print(
+        f"recorded {row['kind']} backup finished {str(row['finished_at'])[:19]} UTC"
+        + ("" if row["verified"] else " (unverified)")
+    )
+
+
 @secrets_app.command("set")
 def secrets_set(
     project_url: Annotated[str, typer.Option(help="https://<ref>.supabase.co (where the edge functions live).")],
@@ -631,12 +678,12 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err.print(f"interrupted after {time.monotonic() - started:.1f} s")
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
+    except Exception as exc:  # usage errors (typer's own copy of click) arrive here in non-standalone mode
+        from typer.exceptions import TyperException
 
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, TyperException) and hasattr(exc, "show"):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(getattr(exc, "exit_code", 2))
         if state["debug"]:
             raise
         err.print(

@@ -97,3 +97,23 @@ def test_demo_incident_fires_once_and_resolves_once(db, cli):
         leftovers = conn.execute("select count(*) from public.error_logs").fetchone()[0]
     assert statuses == [("resolved", 4)]
     assert leftovers == 0
+
+
+def test_usage_and_backup_records_feed_their_rules(db, cli):
+    assert cli("usage", "record", "bandwidth_gb_month", "45.5", "--db-url", db).returncode == 0
+    bad = cli("usage", "record", "bandwidth_gb_month", "lots", "--db-url", db)
+    assert bad.returncode == 1 and "is not a number" in bad.stderr
+    assert cli("backups", "record", "--db-url", db, "--finished-at", "2026-01-01T00:00:00Z").returncode == 0
+    future = cli("backups", "record", "--db-url", db, "--finished-at", "2999-01-01T00:00:00Z")
+    assert future.returncode == 1 and "in the future" in future.stderr
+    checked = json.loads(cli("check", "bandwidth_gb_per_month", "backup_stale", "--json", "--db-url", db).stdout)
+    assert {r["rule"]: r["state"] for r in checked} == {"bandwidth_gb_per_month": "firing", "backup_stale": "firing"}
+    with psycopg.connect(db) as conn:
+        assert (
+            conn.execute("select count(*) from monitoring.backup_log").fetchone()[0] == 1
+        )  # the future one rolled back
+
+
+def test_usage_errors_are_one_line_without_traceback(cli):
+    done = cli("silence", "x")
+    assert done.returncode == 2 and "Missing option '--for'" in done.stderr and "Traceback" not in done.stderr
