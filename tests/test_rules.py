@@ -150,3 +150,22 @@ def test_low_credit_balance_keeps_one_alert_per_client(conn):
     rows = evaluate(conn, "low_credit_balance", T0 + 7 * MIN)
     assert {r["labels"].get("client_id"): r["state"] for r in rows} == {a: "ok", b: "ok", c: "resolved"}
     assert [x["status"] for x in alerts(conn, "low_credit_balance")] == ["resolved", "resolved"]
+
+
+def test_duration_rules_can_use_p95_instead_of_the_average(conn):
+    conn.execute(
+        "insert into public.performance_metrics (metric_type, metric_name, duration_ms, recorded_at)"
+        " select 'edge_function', 'f', case when g <= 90 then 100 else 20000 end, %s from generate_series(1, 100) g",
+        (T0,),
+    )
+    [avg] = evaluate(conn, "very_slow_response_time_ms", T0 + MIN)
+    assert avg["value"] == 2090 and avg["state"] == "ok"  # the average hides the slow tail
+    conn.execute(
+        "update monitoring.rules set params = params || %s::jsonb where key = 'very_slow_response_time_ms'",
+        ('{"aggregate": "p95"}',),
+    )
+    [p95] = evaluate(conn, "very_slow_response_time_ms", T0 + 2 * MIN)
+    assert p95["value"] == 20000 and p95["state"] == "firing"
+    conn.execute("update monitoring.rules set params = '{\"aggregate\": \"p99\"}' where key = 'slow_response_time_ms'")
+    [bad] = evaluate(conn, "slow_response_time_ms", T0 + 2 * MIN)
+    assert bad["state"] == "error" and "params.aggregate must be avg or p95" in bad["summary"]
