@@ -234,3 +234,14 @@ def test_watchdog_speaks_when_the_database_is_unreachable(capture):
     assert answer.status_code == 503
     assert "127.0.0.1" not in answer.text or "postgresql://" not in answer.text  # never the connection string
     assert {r.channel for r in capture.requests} == {"email", "slack", "sms"}
+
+
+def test_rows_left_when_the_time_budget_runs_out_are_handed_back(db, capture):
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("select monitoring.notify('critical', 'budget', 'm', 'budget_test')")  # email, Slack, SMS
+        # A 2 ms budget runs out within the first sends: the rest of the batch must be handed back.
+        with serve_functions(db, {**capture.env(), "DISPATCH_BUDGET_MS": "2"}) as server:
+            answer = server.call("check-alert-triggers", {}).json()
+        rows = conn.execute("select status, attempts, lease_until from monitoring.notifications").fetchall()
+    assert answer["deferred"] >= 1 and answer["sent"] + answer["deferred"] == 3, answer
+    assert sorted(rows) == sorted([("sent", 1, None)] * answer["sent"] + [("pending", 0, None)] * answer["deferred"])

@@ -230,3 +230,25 @@ def test_manual_resolve_notifies_the_channels_that_heard_the_firing(conn):
     [row] = evaluate(conn, "critical_errors_per_hour", T0)
     conn.execute("select monitoring.resolve_alert(%s)", (row["alert_id"],))
     assert [e for e, _, _ in outbox(conn, "critical_errors_per_hour")].count("resolved") == 3
+
+
+def test_a_late_failure_from_a_dispatcher_that_lost_its_lease_is_ignored(conn):
+    conn.execute("select monitoring.notify('warning', 'late', 'm', 'late_test')")
+    [(nid, *_)] = claim(conn, "slow-worker", lease="1 minute")
+    later = conn.execute("select now() + interval '2 minutes'").fetchone()[0]
+    claim(conn, "new-worker", at=later)  # the lease passed on
+    status = conn.execute(
+        "select monitoring.record_delivery(%s, 'retry', 500, 'late', null, null, %s, 'slow-worker')", (nid, later)
+    ).fetchone()[0]
+    assert status == "sending"
+    assert conn.execute("select claimed_by, attempts from monitoring.notifications").fetchone() == ("new-worker", 2)
+
+
+def test_unsent_claimed_rows_are_released_without_counting_the_attempt(conn):
+    conn.execute("select monitoring.notify('critical', 'budget', 'm', 'release_test')")
+    ids = [r[0] for r in claim(conn, "w1")]
+    assert conn.execute("select monitoring.release_notifications('someone-else', %s)", (ids,)).fetchone()[0] == 0
+    assert conn.execute("select monitoring.release_notifications('w1', %s)", (ids,)).fetchone()[0] == 3
+    assert set(conn.execute("select status, attempts, claimed_by from monitoring.notifications").fetchall()) == {
+        ("pending", 0, None)
+    }

@@ -3,7 +3,8 @@
 -- exponential backoff (30 s, 1, 2, 4 ... min, at most 1 h) or the provider's Retry-After, whichever is later,
 -- and dead after max_attempts; 'permanent' (a 4xx that will not change): dead at once. A dead notification
 -- opens (or bumps) a notification_dead alert for its channel, which is routed away from that channel; a sent one
--- resolves that alert. Recording 'sent' twice is harmless. For the dispatcher.
+-- resolves that alert. Recording 'sent' twice is harmless; with p_worker, a failure reported by a dispatcher that
+-- no longer holds the lease is ignored. For the dispatcher.
 create or replace function monitoring.record_delivery(
     p_id uuid,
     p_outcome text,
@@ -11,7 +12,8 @@ create or replace function monitoring.record_delivery(
     p_error text default null,
     p_retry_after_seconds integer default null,
     p_provider_id text default null,
-    p_now timestamptz default pg_catalog.now()
+    p_now timestamptz default pg_catalog.now(),
+    p_worker text default null
 )
 returns text
 language plpgsql
@@ -33,6 +35,12 @@ begin
     select n.* into v_row from monitoring.notifications as n where n.id = p_id for update;
     if not found then
         raise exception 'notification % not found', p_id using errcode = 'no_data_found';
+    end if;
+    -- A dispatcher whose lease expired and passed to another may report late: its failure must not undo the
+    -- newer holder's work (a delivery, though, always counts).
+    if p_worker is not null and v_row.status = 'sending' and v_row.claimed_by is distinct from p_worker
+       and p_outcome <> 'sent' then
+        return v_row.status;
     end if;
     if v_row.status in ('sent', 'dead') or (v_row.status <> 'sending' and p_outcome <> 'sent') then
         -- Already settled, or a late report after the lease passed to someone else: keep what is recorded,
@@ -95,10 +103,10 @@ begin
 end;
 $$;
 
-comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz) is
+comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text) is
 'Records a delivery attempt: sent, retry later (backoff or Retry-After), or dead (raises notification_dead).';
 
-revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz)
+revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text)
 from public, anon, authenticated;
-grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz)
+grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text)
 to service_role;

@@ -1099,13 +1099,14 @@ revoke execute on function monitoring.notify(text, text, text, text, jsonb, time
 grant execute on function monitoring.notify(text, text, text, text, jsonb, timestamptz) to authenticated, service_role;
 -- supalert:end sql/functions/notify.sql
 
--- supalert:source sql/functions/record_delivery.sql sha256=77c17be21d318a4eba52940ea81e99e6035bb1f83793cf2f68c649c4d02a6aab
+-- supalert:source sql/functions/record_delivery.sql sha256=af96f028002644d3d059c842f21b394eae87c887143c540da3284f93203940e9
 -- monitoring.record_delivery(id, outcome, status code, error, retry-after seconds, provider id, now): returns the
 -- row's new status (sent, pending or dead). Outcomes: 'sent'; 'retry' (5xx, 429, timeout): due again after an
 -- exponential backoff (30 s, 1, 2, 4 ... min, at most 1 h) or the provider's Retry-After, whichever is later,
 -- and dead after max_attempts; 'permanent' (a 4xx that will not change): dead at once. A dead notification
 -- opens (or bumps) a notification_dead alert for its channel, which is routed away from that channel; a sent one
--- resolves that alert. Recording 'sent' twice is harmless. For the dispatcher.
+-- resolves that alert. Recording 'sent' twice is harmless; with p_worker, a failure reported by a dispatcher that
+-- no longer holds the lease is ignored. For the dispatcher.
 create or replace function monitoring.record_delivery(
     p_id uuid,
     p_outcome text,
@@ -1113,7 +1114,8 @@ create or replace function monitoring.record_delivery(
     p_error text default null,
     p_retry_after_seconds integer default null,
     p_provider_id text default null,
-    p_now timestamptz default pg_catalog.now()
+    p_now timestamptz default pg_catalog.now(),
+    p_worker text default null
 )
 returns text
 language plpgsql
@@ -1135,6 +1137,12 @@ begin
     select n.* into v_row from monitoring.notifications as n where n.id = p_id for update;
     if not found then
         raise exception 'notification % not found', p_id using errcode = 'no_data_found';
+    end if;
+    -- A dispatcher whose lease expired and passed to another may report late: its failure must not undo the
+    -- newer holder's work (a delivery, though, always counts).
+    if p_worker is not null and v_row.status = 'sending' and v_row.claimed_by is distinct from p_worker
+       and p_outcome <> 'sent' then
+        return v_row.status;
     end if;
     if v_row.status in ('sent', 'dead') or (v_row.status <> 'sending' and p_outcome <> 'sent') then
         -- Already settled, or a late report after the lease passed to someone else: keep what is recorded,
@@ -1197,14 +1205,47 @@ begin
 end;
 $$;
 
-comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz) is
+comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text) is
 'Records a delivery attempt: sent, retry later (backoff or Retry-After), or dead (raises notification_dead).';
 
-revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz)
+revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text)
 from public, anon, authenticated;
-grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz)
+grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text)
 to service_role;
 -- supalert:end sql/functions/record_delivery.sql
+
+-- supalert:source sql/functions/release_notifications.sql sha256=35206cd6f7fdd4884018a87d792f3fcb7963b277f004cb2c2b2e661a27c9407e
+-- monitoring.release_notifications(worker, ids): returns the rows released. Hands back rows p_worker claimed but
+-- will not send (its time budget ran out): pending again at once, the attempt not counted, the lease cleared, so the
+-- next dispatcher need not wait for the lease to expire. Rows another worker holds are left alone. For dispatchers.
+create or replace function monitoring.release_notifications(p_worker text, p_ids uuid[])
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    v_released integer;
+begin
+    perform monitoring.require_admin();
+    update monitoring.notifications as n
+       set status = 'pending',
+           attempts = greatest(n.attempts - 1, 0),
+           lease_until = null,
+           claimed_by = null,
+           updated_at = pg_catalog.now()
+     where n.id = any (p_ids) and n.status = 'sending' and n.claimed_by = p_worker;
+    get diagnostics v_released = row_count;
+    return v_released;
+end;
+$$;
+
+comment on function monitoring.release_notifications(text, uuid[]) is
+'Returns claimed-but-unsent rows to pending without counting the attempt. For dispatchers.';
+
+revoke execute on function monitoring.release_notifications(text, uuid[]) from public, anon, authenticated;
+grant execute on function monitoring.release_notifications(text, uuid[]) to service_role;
+-- supalert:end sql/functions/release_notifications.sql
 
 -- supalert:source sql/functions/require_admin.sql sha256=26dcb24d768a0206343d0a2a729fadc02e898d71ff0d6ed00aa4e0735ef28c19
 -- monitoring.require_admin(): returns nothing; raises insufficient_privilege unless the caller may run supalert's

@@ -71,14 +71,23 @@ export async function claimNotifications(
 }
 
 /** Returns the row's new status: sent, pending (will be retried) or dead. */
-export async function recordDelivery(id: string, o: DeliveryOutcome): Promise<string> {
+export async function recordDelivery(id: string, o: DeliveryOutcome, worker: string): Promise<string> {
   const [row] = await db()<{ status: string }[]>`
     select monitoring.record_delivery(
       ${id}::uuid, ${o.outcome}::text, ${o.statusCode ?? null}::integer, ${o.error ?? null}::text,
-      ${o.retryAfterSeconds ?? null}::integer, ${o.providerId ?? null}::text
+      ${o.retryAfterSeconds ?? null}::integer, ${o.providerId ?? null}::text, p_worker => ${worker}::text
     ) as status
   `;
   return row?.status ?? "";
+}
+
+/** Hands back rows this worker claimed but will not send; returns how many were released. */
+export async function releaseNotifications(worker: string, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const [row] = await db()<{ released: number }[]>`
+    select monitoring.release_notifications(${worker}::text, ${ids}::uuid[]) as released
+  `;
+  return row?.released ?? 0;
 }
 
 export interface NotifyResult {

@@ -1,8 +1,8 @@
 // Drains the outbox: claim a batch (the SQL side locks with SKIP LOCKED and leases the rows), send each, record each
 // outcome, until nothing is due or the time budget is spent. Sending is sequential: a batch is small, providers
 // rate-limit (Slack ~1/s, Resend 2/s per team), and sequential sends keep a retry storm from hammering them.
-// Rows claimed but not sent when the budget runs out stay leased and are picked up again when the lease expires.
-import { claimNotifications, recordDelivery } from "./db.ts";
+// Rows claimed but not sent when the budget runs out are released at once (pending again, attempt not counted).
+import { claimNotifications, recordDelivery, releaseNotifications } from "./db.ts";
 import { sendNotification } from "./send.ts";
 import type { DeliveryOutcome, Notification } from "./types.ts";
 
@@ -21,14 +21,15 @@ export interface DrainResult {
   sent: number;
   retried: number;
   dead: number;
-  /** Claimed but left for the lease to expire because the time budget ran out. */
+  /** Claimed but handed back unsent because the time budget ran out. */
   deferred: number;
   results: DeliveryResult[];
 }
 
 export interface DrainDeps {
   claim: (worker: string, limit: number, lease: string, alertId: string | null) => Promise<Notification[]>;
-  record: (id: string, outcome: DeliveryOutcome) => Promise<string>;
+  record: (id: string, outcome: DeliveryOutcome, worker: string) => Promise<string>;
+  release: (worker: string, ids: string[]) => Promise<number>;
   send: (n: Notification) => Promise<DeliveryOutcome>;
   now: () => number;
 }
@@ -36,6 +37,7 @@ export interface DrainDeps {
 const defaultDeps: DrainDeps = {
   claim: claimNotifications,
   record: recordDelivery,
+  release: releaseNotifications,
   send: sendNotification,
   now: () => Date.now(),
 };
@@ -64,11 +66,13 @@ export async function drain(
     result.claimed += batch.length;
     for (const [index, n] of batch.entries()) {
       if (deps.now() >= deadline) {
-        result.deferred += batch.length - index;
+        const unsent = batch.slice(index).map((row) => row.id);
+        result.deferred += unsent.length;
+        await deps.release(worker, unsent);
         break;
       }
       const outcome = await deps.send(n);
-      const status = await deps.record(n.id, outcome);
+      const status = await deps.record(n.id, outcome, worker);
       tally(result, status, outcome.outcome);
       result.results.push({
         id: n.id,

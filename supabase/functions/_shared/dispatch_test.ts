@@ -14,6 +14,7 @@ function fakeOutbox(
 ) {
   const claims: unknown[][] = [];
   const recorded: [string, DeliveryOutcome][] = [];
+  const released: string[][] = [];
   let clock = 0;
   const deps: DrainDeps = {
     claim: (...args) => {
@@ -30,9 +31,13 @@ function fakeOutbox(
         statuses[id] ?? (o.outcome === "sent" ? "sent" : o.outcome === "retry" ? "pending" : "dead"),
       );
     },
+    release: (_worker, ids) => {
+      released.push(ids);
+      return Promise.resolve(ids.length);
+    },
     now: () => clock,
   };
-  return { deps, claims, recorded };
+  return { deps, claims, recorded, released };
 }
 
 Deno.test("drain claims until empty and counts recorded statuses", async () => {
@@ -63,13 +68,14 @@ Deno.test("drain: a retry recorded as dead (attempts exhausted) counts as dead",
   assert.equal(result.retried, 0);
 });
 
-Deno.test("drain stops at the time budget and leaves the rest of the batch leased", async () => {
-  const { deps, recorded } = fakeOutbox([[row("a"), row("b"), row("c"), row("d")], [row("e")]], {}, {});
+Deno.test("drain stops at the time budget and hands the rest of the batch back", async () => {
+  const { deps, recorded, released } = fakeOutbox([[row("a"), row("b"), row("c"), row("d")], [row("e")]], {}, {});
   const result = await drain(2_500, 10, "w", null, deps); // each send advances the fake clock by 1 s
   assert.equal(result.claimed, 4);
   assert.equal(result.sent, 3);
   assert.equal(result.deferred, 1);
   assert.deepEqual(recorded.map(([id]) => id), ["a", "b", "c"]);
+  assert.deepEqual(released, [["d"]]);
 });
 
 Deno.test("drain passes database errors up (the handler answers 503)", async () => {
@@ -77,6 +83,7 @@ Deno.test("drain passes database errors up (the handler answers 503)", async () 
     claim: () => Promise.reject(new Error("connection refused")),
     send: () => Promise.resolve({ outcome: "sent" }),
     record: () => Promise.resolve("sent"),
+    release: () => Promise.resolve(0),
     now: () => 0,
   };
   await assert.rejects(drain(1000, 1, "w", null, deps), /connection refused/);
