@@ -9,10 +9,12 @@ help: ## List the targets
 setup: ## Install Postgres 15 + extensions, the venv, Deno and the Supabase CLI (idempotent)
 	@bash scripts/setup.sh
 
-demo: setup ## Start the embedded local Postgres, migrate it, replay a synthetic incident, show the status
+demo: setup ## Local Postgres + migrate + synthetic incident + status + dashboard URL (DASHBOARD=1 serves it)
 	@$(PY) deploy.py migrate
 	@$(PY) deploy.py demo-incident
 	@$(PY) deploy.py status
+	@$(PY) deploy.py dashboard --print-url
+	@if [ -n "$(DASHBOARD)" ]; then $(PY) deploy.py dashboard; fi
 
 test: setup ## Every test and lint: Deno (fmt, lint, check, test) for the functions, then pytest (real Postgres)
 	@bash scripts/deno_test.sh

@@ -9,7 +9,8 @@ say() { printf 'setup: %s\n' "$*"; }
 started=$(date +%s)
 
 # 1. Postgres 15 and the extensions the rules and tests use (Debian's packages).
-apt_packages=(postgresql-15 postgresql-15-cron postgresql-15-plpgsql-check postgresql-15-pgtap)
+# chromium: the dashboard's browser test drives Debian's Chromium (no browser download).
+apt_packages=(postgresql-15 postgresql-15-cron postgresql-15-plpgsql-check postgresql-15-pgtap chromium)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

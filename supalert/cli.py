@@ -419,6 +419,38 @@ def test_alerts(db_url: DbUrlOption = None) -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def dashboard(
+    db_url: DbUrlOption = None,
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8787,
+    host: Annotated[
+        str, typer.Option(help="Interface; anything but loopback needs DASHBOARD_PASSWORD (HTTP Basic, user admin).")
+    ] = "127.0.0.1",
+    print_url: Annotated[bool, typer.Option("--print-url", help="Only print the URL it would serve.")] = False,
+) -> None:
+    """Serve the system-health page: tiles, 24-hour charts with thresholds, active alerts with acknowledge,
+    silence and dismiss buttons, refreshed every 30 seconds."""
+    import uvicorn
+
+    from supalert.dashboard.app import create_app
+
+    url = f"http://{host}:{port}/"
+    if print_url:
+        out.print(f"dashboard: {url} (start it with `python deploy.py dashboard`)")
+        return
+    password = os.environ.get("DASHBOARD_PASSWORD") or None
+    if host not in ("127.0.0.1", "localhost", "::1") and (password is None or len(password) < 12):
+        raise SupalertError(
+            f"serving the dashboard on {host} needs a login",
+            "export DASHBOARD_PASSWORD (12+ characters; user name admin), or keep the default 127.0.0.1",
+        )
+    target = resolve_target(db_url)
+    with connect(target.url) as conn:
+        engine.require_installed(conn)
+    _say(f"dashboard for {target.display} on {url} (Ctrl-C stops it)")
+    uvicorn.run(create_app(target.url, password), host=host, port=port, log_level="warning")
+
+
 @app.command("new-migration")
 def new_migration(
     name: Annotated[str, typer.Argument(help="Short name, e.g. add_disk_rule (letters, digits, _ and -).")],

@@ -1,0 +1,1 @@
+"""The local system-health dashboard (`python deploy.py dashboard`)."""

@@ -1,0 +1,132 @@
+"""The dashboard's web app (Starlette + Jinja2 with autoescaping). Read-mostly: GET renders, and the three POSTs
+(acknowledge, dismiss, silence) call the admin functions; each POST must carry the page's CSRF token and come from
+this origin. Off loopback, every request needs the password (HTTP Basic)."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import secrets
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from supalert.dashboard import charts, data
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
+)
+SPAN = timedelta(hours=24)
+
+
+class BasicAuth(BaseHTTPMiddleware):
+    def __init__(self, app, password: str):
+        super().__init__(app)
+        self.expected = "Basic " + base64.b64encode(f"admin:{password}".encode()).decode()
+
+    async def dispatch(self, request: Request, call_next):
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), self.expected.encode()):
+            return PlainTextResponse("login required", 401, {"WWW-Authenticate": 'Basic realm="supalert"'})
+        return await call_next(request)
+
+
+def build_charts(snap: data.Snapshot) -> list[str]:
+    start = snap.charts["start"]
+    by_severity: dict[str, list] = defaultdict(list)
+    for row in snap.charts["errors"]:
+        by_severity[row["severity"]].append((row["bucket"], float(row["n"])))
+    errors = charts.line_chart(
+        "Errors per 5 minutes, by severity",
+        [charts.Series(sev, pts) for sev, pts in sorted(by_severity.items())],
+        start, SPAN,
+        [("critical_errors_per_hour / 12", snap.thresholds.get("critical_errors_per_hour", 0) / 12)],
+        "errors",
+    )  # fmt: skip
+    durations = charts.line_chart(
+        "Edge-function duration, p50 and p95 per 5 minutes",
+        [charts.Series("p50", [(r["bucket"], float(r["p50"])) for r in snap.charts["durations"]]),
+         charts.Series("p95", [(r["bucket"], float(r["p95"])) for r in snap.charts["durations"]])],
+        start, SPAN,
+        [(k, v) for k, v in snap.thresholds.items() if k in ("slow_response_time_ms", "very_slow_response_time_ms")],
+        "ms",
+    )  # fmt: skip
+    by_channel: dict[str, list] = defaultdict(list)
+    for row in snap.charts["failures"]:
+        by_channel[row["channel"]].append((row["bucket"], float(row["rate"])))
+    failures = charts.line_chart(
+        "SMS and email failure rate per hour",
+        [charts.Series(ch, pts) for ch, pts in sorted(by_channel.items())],
+        start, SPAN,
+        [("failed_sms_per_hour", snap.thresholds.get("failed_sms_per_hour", 10))],
+        "% failed",
+    )  # fmt: skip
+    return [errors, durations, failures]
+
+
+def create_app(db_url: str, password: str | None = None, stale_after: int = 300) -> Starlette:
+    csrf_token = secrets.token_urlsafe(32)
+
+    def connect() -> psycopg.Connection:
+        return psycopg.connect(db_url, autocommit=True, application_name="supalert-dashboard")
+
+    def render(template: str) -> str:
+        with connect() as conn:
+            snap = data.snapshot(conn, stale_after=stale_after)
+        return TEMPLATES.get_template(template).render(snap=snap, charts=build_charts(snap), csrf=csrf_token)
+
+    async def page(request: Request) -> Response:
+        return HTMLResponse(render("page.html"))
+
+    async def partial(request: Request) -> Response:
+        return HTMLResponse(render("content.html"))
+
+    def same_origin(request: Request) -> bool:
+        origin = request.headers.get("origin") or request.headers.get("referer")
+        if origin is None:
+            return True  # not a browser cross-site request (browsers send Origin on POST)
+        host = request.headers.get("host", "")
+        return origin.split("://", 1)[-1].split("/", 1)[0] == host
+
+    async def act(request: Request) -> Response:
+        form = await request.form()
+        token = str(form.get("csrf", ""))
+        if not hmac.compare_digest(token.encode(), csrf_token.encode()) or not same_origin(request):
+            return PlainTextResponse("forbidden: missing or wrong CSRF token, or another origin", 403)
+        alert_id, action = request.path_params["alert_id"], request.path_params["action"]
+        try:
+            with connect() as conn:
+                if action == "ack":
+                    data.acknowledge(conn, alert_id)
+                elif action == "dismiss":
+                    data.dismiss(conn, alert_id)
+                elif action == "silence":
+                    hours = float(str(form.get("hours", "2")))
+                    if not 0 < hours <= 24 * 30:
+                        return PlainTextResponse("silence between 0 and 720 hours", 400)
+                    data.silence(conn, alert_id, hours)
+                else:
+                    return PlainTextResponse("unknown action", 404)
+        except (psycopg.Error, LookupError, ValueError) as exc:
+            message = getattr(getattr(exc, "diag", None), "message_primary", None) or type(exc).__name__
+            return PlainTextResponse(f"could not {action} alert: {message}", 409)
+        return RedirectResponse("/", status_code=303)
+
+    middleware = [Middleware(BasicAuth, password=password)] if password else []
+    return Starlette(
+        routes=[
+            Route("/", page),
+            Route("/partial", partial),
+            Route("/alerts/{alert_id}/{action}", act, methods=["POST"]),
+        ],
+        middleware=middleware,
+    )

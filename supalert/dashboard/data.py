@@ -1,0 +1,134 @@
+"""What the dashboard shows, read the way the platform's front end would: as a signed-in admin (role
+authenticated with an admin claim), through get_system_health(), get_error_rate() and system_alerts under RLS."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+DASHBOARD_USER = str(uuid.UUID("00000000-0000-4000-8000-00000000da5b"))
+THRESHOLD_RULES = ("critical_errors_per_hour", "slow_response_time_ms", "very_slow_response_time_ms",
+                   "failed_sms_per_hour", "failed_emails_per_hour")  # fmt: skip
+
+
+@contextlib.contextmanager
+def as_admin(conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    """A transaction acting as an admin user of the app, as PostgREST would for the dashboard's requests."""
+    admin_role = conn.execute("select admin_roles[1] from monitoring.settings").fetchone()[0]
+    claims = {"role": "authenticated", "sub": DASHBOARD_USER, "email": "dashboard@supalert.local",
+              "app_metadata": {"role": admin_role}}  # fmt: skip
+    with conn.transaction():
+        conn.execute("select set_config('request.jwt.claims', %s, true)", (json.dumps(claims),))
+        conn.execute("select set_config('role', 'authenticated', true)")
+        yield conn
+
+
+@dataclass
+class Snapshot:
+    health: dict[str, Any]
+    errors_per_minute: float
+    open_alerts: list[dict[str, Any]]
+    resolved: list[dict[str, Any]]
+    thresholds: dict[str, float]
+    stale_after: int
+    charts: dict[str, Any] = field(default_factory=dict)
+    rule_keys: set[str] = field(default_factory=set)
+
+    @property
+    def evaluation_stale(self) -> bool:
+        last = self.health.get("last_evaluation")
+        return last is None or float(last["age_seconds"]) > self.stale_after
+
+
+def _rows(conn: psycopg.Connection, query: str, params: tuple = ()) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query, params).fetchall()
+
+
+def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after: int = 300) -> Snapshot:
+    rule_keys = {k for (k,) in conn.execute("select key from monitoring.rules")}
+    thresholds = dict(
+        conn.execute(
+            "select key, threshold from monitoring.rules where key = any(%s)", (list(THRESHOLD_RULES),)
+        ).fetchall()
+    )
+    with as_admin(conn) as c:
+        at = now or c.execute("select now()").fetchone()[0]
+        health = c.execute("select public.get_system_health(%s)", (at,)).fetchone()[0]
+        per_minute = c.execute("select errors_per_minute from public.get_error_rate(60, %s)", (at,)).fetchone()[0]
+        open_alerts = _rows(
+            c,
+            "select id, severity, status, alert_type, title, message, occurrences, created_at, last_seen_at"
+            " from public.system_alerts where resolved_at is null"
+            " order by array_position(array['critical', 'high', 'warning', 'info'], severity), created_at desc"
+            " limit 50",
+        )
+        resolved = _rows(
+            c,
+            "select id, severity, alert_type, title, occurrences, created_at, resolved_at from public.system_alerts"
+            " where resolved_at is not null order by resolved_at desc limit 20",
+        )
+        charts = {
+            "errors": _rows(
+                c,
+                "select date_bin('5 minutes', occurred_at, %s) as bucket, severity, count(*) as n"
+                " from public.error_logs where occurred_at > %s - interval '24 hours' and occurred_at <= %s"
+                " group by 1, 2 order by 1, 2",
+                (at, at, at),
+            ),
+            "durations": _rows(
+                c,
+                "select date_bin('5 minutes', recorded_at, %s) as bucket,"
+                " percentile_cont(0.5) within group (order by duration_ms) as p50,"
+                " percentile_cont(0.95) within group (order by duration_ms) as p95"
+                " from public.performance_metrics where metric_type = 'edge_function'"
+                " and recorded_at > %s - interval '24 hours' and recorded_at <= %s group by 1 order by 1",
+                (at, at, at),
+            ),
+            "failures": _rows(
+                c,
+                "select bucket, channel, round(100.0 * sum(failed) / sum(total), 2) as rate from ("
+                " select date_bin('1 hour', created_at, %s) as bucket, 'sms' as channel,"
+                "  count(*) filter (where delivery_status = 'failed') as failed, count(*) as total"
+                "  from public.sms_delivery_log where created_at > %s - interval '24 hours' and created_at <= %s"
+                "  group by 1"
+                " union all"
+                " select date_bin('1 hour', created_at, %s), 'email',"
+                "  count(*) filter (where delivery_status = 'failed'), count(*)"
+                "  from public.email_delivery_log where created_at > %s - interval '24 hours' and created_at <= %s"
+                "  group by 1) x group by 1, 2 order by 1, 2",
+                (at, at, at, at, at, at),
+            ),
+            "start": at,
+        }
+    return Snapshot(health, float(per_minute or 0), open_alerts, resolved,
+                    {k: float(v) for k, v in thresholds.items()}, stale_after, charts, rule_keys)  # fmt: skip
+
+
+def acknowledge(conn: psycopg.Connection, alert_id: str) -> None:
+    with as_admin(conn) as c:
+        c.execute("select from monitoring.acknowledge_alert(%s::uuid, 'dashboard')", (alert_id,))
+
+
+def dismiss(conn: psycopg.Connection, alert_id: str) -> None:
+    with as_admin(conn) as c:
+        c.execute("select public.dismiss_alert(%s::uuid)", (alert_id,))
+
+
+def silence(conn: psycopg.Connection, alert_id: str, hours: float) -> None:
+    with as_admin(conn) as c:
+        rule = c.execute("select alert_type from public.system_alerts where id = %s::uuid", (alert_id,)).fetchone()
+        if rule is None:
+            raise LookupError(alert_id)
+        c.execute(
+            "select monitoring.create_silence(%s, null, '{}'::jsonb, make_interval(secs => %s), %s, 'dashboard')",
+            (rule[0], hours * 3600, f"silenced from the dashboard for {hours:g} h"),
+        )
