@@ -245,3 +245,31 @@ def test_rows_left_when_the_time_budget_runs_out_are_handed_back(db, capture):
         rows = conn.execute("select status, attempts, lease_until from monitoring.notifications").fetchall()
     assert answer["deferred"] >= 1 and answer["sent"] + answer["deferred"] == 3, answer
     assert sorted(rows) == sorted([("sent", 1, None)] * answer["sent"] + [("pending", 0, None)] * answer["deferred"])
+
+
+def test_a_retried_sms_reaches_only_the_numbers_it_missed(db, capture):
+    env = {**capture.env(), "ALERT_SMS_RECIPIENTS": "+15550000001,+15550000002"}
+    capture.fail_next("sms", (201, '{"sid": "SM1", "status": "queued"}', {}), (503, '{"code": 20500}', {}))
+    with psycopg.connect(db, autocommit=True) as conn, serve_functions(db, env) as server:
+        server.call("send-alert-notification", {"severity": "critical", "title": "t", "message": "m", "category": "c"})
+        row = conn.execute("select status, delivered_to from monitoring.notifications where channel = 'sms'").fetchone()
+        assert row == ("pending", ["sms:+15550000001"])
+        make_due(conn)
+        server.call("check-alert-triggers", {})
+        status = conn.execute("select status from monitoring.notifications where channel = 'sms'").fetchone()[0]
+    assert status == "sent"
+    assert [r.body["To"] for r in capture.of("sms")] == ["+15550000001", "+15550000002", "+15550000002"]
+
+
+def test_one_unsubscribed_number_does_not_kill_the_sms_for_the_others(db, capture):
+    env = {**capture.env(), "ALERT_SMS_RECIPIENTS": "+15550000001,+15550000002"}
+    capture.fail_next("sms", (201, '{"sid": "SM1"}', {}), (400, '{"code": 21610, "message": "unsubscribed"}', {}))
+    with psycopg.connect(db, autocommit=True) as conn, serve_functions(db, env) as server:
+        server.call("send-alert-notification", {"severity": "critical", "title": "t", "message": "m", "category": "c"})
+        status, error = conn.execute(
+            "select status, last_error from monitoring.notifications where channel = 'sms'"
+        ).fetchone()
+        dead_alerts = conn.execute(
+            "select count(*) from public.system_alerts where alert_type = 'notification_dead'"
+        ).fetchone()[0]
+    assert status == "sent" and "21610" in error and dead_alerts == 0

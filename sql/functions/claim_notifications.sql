@@ -1,5 +1,5 @@
 -- monitoring.claim_notifications(worker, limit, lease, alert id, now): returns the claimed outbox rows
--- (id, channel, event, attempts, idempotency_key, payload). Takes up to p_limit due rows (pending and due, or
+-- (id, channel, event, attempts, idempotency_key, payload, delivered_to). Takes up to p_limit due rows (pending and due, or
 -- sending with an expired lease: the dispatcher that claimed them died) with FOR UPDATE SKIP LOCKED, so concurrent
 -- dispatchers never get the same row, and leases them to p_worker for p_lease. Rows whose lease expired after
 -- their last allowed attempt go dead instead. For the dispatcher (edge function, deploy.py, service_role).
@@ -10,7 +10,9 @@ create or replace function monitoring.claim_notifications(
     p_alert_id uuid default null,
     p_now timestamptz default pg_catalog.now()
 )
-returns table (id uuid, channel text, event text, attempts integer, idempotency_key text, payload jsonb)
+returns table (
+    id uuid, channel text, event text, attempts integer, idempotency_key text, payload jsonb, delivered_to text[]
+)
 language plpgsql
 security definer
 set search_path = ''
@@ -50,7 +52,7 @@ begin
            updated_at = p_now
       from due
      where n.id = due.id
-    returning n.id, n.channel, n.event, n.attempts, n.idempotency_key, n.payload;
+    returning n.id, n.channel, n.event, n.attempts, n.idempotency_key, n.payload, n.delivered_to;
 end;
 $$;
 

@@ -4,7 +4,8 @@
 -- and dead after max_attempts; 'permanent' (a 4xx that will not change): dead at once. A dead notification
 -- opens (or bumps) a notification_dead alert for its channel, which is routed away from that channel; a sent one
 -- resolves that alert. Recording 'sent' twice is harmless; with p_worker, a failure reported by a dispatcher that
--- no longer holds the lease is ignored. For the dispatcher.
+-- no longer holds the lease is ignored. p_delivered names the recipients this attempt reached (kept in
+-- delivered_to, so a retry skips them). For the dispatcher.
 create or replace function monitoring.record_delivery(
     p_id uuid,
     p_outcome text,
@@ -13,7 +14,8 @@ create or replace function monitoring.record_delivery(
     p_retry_after_seconds integer default null,
     p_provider_id text default null,
     p_now timestamptz default pg_catalog.now(),
-    p_worker text default null
+    p_worker text default null,
+    p_delivered text[] default null
 )
 returns text
 language plpgsql
@@ -61,6 +63,9 @@ begin
            last_status_code = p_status_code,
            last_error = pg_catalog.left(p_error, 2000),
            provider_id = coalesce(p_provider_id, n.provider_id),
+           delivered_to = array(
+               select distinct d.r from pg_catalog.unnest(n.delivered_to || coalesce(p_delivered, '{}')) as d (r)
+                order by d.r),
            sent_at = case when v_status = 'sent' then p_now end,
            next_attempt_at = case
                -- The later of the provider's Retry-After and our own backoff (exponent capped: 30 s * 2^7 > 1 h),
@@ -103,10 +108,10 @@ begin
 end;
 $$;
 
-comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text) is
+comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[]) is
 'Records a delivery attempt: sent, retry later (backoff or Retry-After), or dead (raises notification_dead).';
 
-revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text)
+revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[])
 from public, anon, authenticated;
-grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text)
+grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[])
 to service_role;

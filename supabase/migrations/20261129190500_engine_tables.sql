@@ -155,6 +155,8 @@ create table if not exists monitoring.notifications (
     payload jsonb not null,
     -- Sent to Resend as Idempotency-Key, so a retry after a crash never emails twice.
     idempotency_key text not null unique,
+    -- Recipients (SMS numbers, email chunks) already served: a retry sends only to the others.
+    delivered_to text[] not null default '{}',
     attempts integer not null default 0,
     max_attempts integer not null default 8,
     next_attempt_at timestamptz not null default now(),

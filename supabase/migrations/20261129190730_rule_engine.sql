@@ -429,9 +429,9 @@ revoke execute on function public.check_sms_delivery_failures() from public, ano
 grant execute on function public.check_sms_delivery_failures() to authenticated, service_role;
 -- supalert:end sql/functions/check_sms_delivery_failures.sql
 
--- supalert:source sql/functions/claim_notifications.sql sha256=a931965ed9502dbf17b1ce0d9694dbe3700600a1e5b05e91431edfa0df6f1bae
+-- supalert:source sql/functions/claim_notifications.sql sha256=4639fe88f2275b4d13d6e2e87094de903ab5813a4f971f4ca239d92262c6fafa
 -- monitoring.claim_notifications(worker, limit, lease, alert id, now): returns the claimed outbox rows
--- (id, channel, event, attempts, idempotency_key, payload). Takes up to p_limit due rows (pending and due, or
+-- (id, channel, event, attempts, idempotency_key, payload, delivered_to). Takes up to p_limit due rows (pending and due, or
 -- sending with an expired lease: the dispatcher that claimed them died) with FOR UPDATE SKIP LOCKED, so concurrent
 -- dispatchers never get the same row, and leases them to p_worker for p_lease. Rows whose lease expired after
 -- their last allowed attempt go dead instead. For the dispatcher (edge function, deploy.py, service_role).
@@ -442,7 +442,9 @@ create or replace function monitoring.claim_notifications(
     p_alert_id uuid default null,
     p_now timestamptz default pg_catalog.now()
 )
-returns table (id uuid, channel text, event text, attempts integer, idempotency_key text, payload jsonb)
+returns table (
+    id uuid, channel text, event text, attempts integer, idempotency_key text, payload jsonb, delivered_to text[]
+)
 language plpgsql
 security definer
 set search_path = ''
@@ -482,7 +484,7 @@ begin
            updated_at = p_now
       from due
      where n.id = due.id
-    returning n.id, n.channel, n.event, n.attempts, n.idempotency_key, n.payload;
+    returning n.id, n.channel, n.event, n.attempts, n.idempotency_key, n.payload, n.delivered_to;
 end;
 $$;
 
@@ -1099,14 +1101,15 @@ revoke execute on function monitoring.notify(text, text, text, text, jsonb, time
 grant execute on function monitoring.notify(text, text, text, text, jsonb, timestamptz) to authenticated, service_role;
 -- supalert:end sql/functions/notify.sql
 
--- supalert:source sql/functions/record_delivery.sql sha256=af96f028002644d3d059c842f21b394eae87c887143c540da3284f93203940e9
+-- supalert:source sql/functions/record_delivery.sql sha256=9246a862b5ab6da833afaf0bacf5549b300ff6e08e02fa53e96b6c632628b655
 -- monitoring.record_delivery(id, outcome, status code, error, retry-after seconds, provider id, now): returns the
 -- row's new status (sent, pending or dead). Outcomes: 'sent'; 'retry' (5xx, 429, timeout): due again after an
 -- exponential backoff (30 s, 1, 2, 4 ... min, at most 1 h) or the provider's Retry-After, whichever is later,
 -- and dead after max_attempts; 'permanent' (a 4xx that will not change): dead at once. A dead notification
 -- opens (or bumps) a notification_dead alert for its channel, which is routed away from that channel; a sent one
 -- resolves that alert. Recording 'sent' twice is harmless; with p_worker, a failure reported by a dispatcher that
--- no longer holds the lease is ignored. For the dispatcher.
+-- no longer holds the lease is ignored. p_delivered names the recipients this attempt reached (kept in
+-- delivered_to, so a retry skips them). For the dispatcher.
 create or replace function monitoring.record_delivery(
     p_id uuid,
     p_outcome text,
@@ -1115,7 +1118,8 @@ create or replace function monitoring.record_delivery(
     p_retry_after_seconds integer default null,
     p_provider_id text default null,
     p_now timestamptz default pg_catalog.now(),
-    p_worker text default null
+    p_worker text default null,
+    p_delivered text[] default null
 )
 returns text
 language plpgsql
@@ -1163,6 +1167,9 @@ begin
            last_status_code = p_status_code,
            last_error = pg_catalog.left(p_error, 2000),
            provider_id = coalesce(p_provider_id, n.provider_id),
+           delivered_to = array(
+               select distinct d.r from pg_catalog.unnest(n.delivered_to || coalesce(p_delivered, '{}')) as d (r)
+                order by d.r),
            sent_at = case when v_status = 'sent' then p_now end,
            next_attempt_at = case
                -- The later of the provider's Retry-After and our own backoff (exponent capped: 30 s * 2^7 > 1 h),
@@ -1205,12 +1212,12 @@ begin
 end;
 $$;
 
-comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text) is
+comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[]) is
 'Records a delivery attempt: sent, retry later (backoff or Retry-After), or dead (raises notification_dead).';
 
-revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text)
+revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[])
 from public, anon, authenticated;
-grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text)
+grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[])
 to service_role;
 -- supalert:end sql/functions/record_delivery.sql
 

@@ -62,12 +62,20 @@ export async function claimNotifications(
   alertId: string | null = null,
 ): Promise<Notification[]> {
   const rows = await db()<
-    { id: string; channel: string; event: string; attempts: number; idempotency_key: string; payload: AlertPayload }[]
+    {
+      id: string;
+      channel: string;
+      event: string;
+      attempts: number;
+      idempotency_key: string;
+      payload: AlertPayload;
+      delivered_to: string[] | null;
+    }[]
   >`
-    select id, channel, event, attempts, idempotency_key, payload
+    select id, channel, event, attempts, idempotency_key, payload, delivered_to
     from monitoring.claim_notifications(${worker}::text, ${limit}::integer, ${lease}::interval, ${alertId}::uuid)
   `;
-  return rows.map((r) => ({ ...r, payload: r.payload ?? {} }));
+  return rows.map((r) => ({ ...r, payload: r.payload ?? {}, delivered_to: r.delivered_to ?? [] }));
 }
 
 /** Returns the row's new status: sent, pending (will be retried) or dead. */
@@ -75,7 +83,8 @@ export async function recordDelivery(id: string, o: DeliveryOutcome, worker: str
   const [row] = await db()<{ status: string }[]>`
     select monitoring.record_delivery(
       ${id}::uuid, ${o.outcome}::text, ${o.statusCode ?? null}::integer, ${o.error ?? null}::text,
-      ${o.retryAfterSeconds ?? null}::integer, ${o.providerId ?? null}::text, p_worker => ${worker}::text
+      ${o.retryAfterSeconds ?? null}::integer, ${o.providerId ?? null}::text, p_worker => ${worker}::text,
+      p_delivered => ${o.delivered ?? []}::text[]
     ) as status
   `;
   return row?.status ?? "";

@@ -1,6 +1,8 @@
 // Dispatch by channel and fold a channel's several requests (email chunks, one SMS per number) into the single
-// outcome the outbox row records. "Sent" needs every request to succeed; one transient failure makes the whole row
-// retry (Resend's per-chunk idempotency keys stop the successful chunks from going out twice).
+// outcome the outbox row records, with the recipients this attempt reached (the row keeps them, and a retry skips
+// them: nobody gets the same SMS twice). A transient failure of any request makes the row retry for the rest; when
+// the only failures left are permanent (an unsubscribed number) and someone was reached, the row counts as sent,
+// with the failures in its error.
 import { emailConfig, sendEmail } from "./channels/resend.ts";
 import { sendSlack, slackConfig } from "./channels/slack.ts";
 import { sendSms, smsConfig } from "./channels/twilio.ts";
@@ -21,9 +23,18 @@ export function configuredChannels(): Channel[] {
   return channels;
 }
 
-export function combine(outcomes: readonly DeliveryOutcome[]): DeliveryOutcome {
-  if (outcomes.length === 0) return { outcome: "permanent", error: "no request was made" };
-  if (outcomes.length === 1) return outcomes[0];
+export function combine(outcomes: readonly DeliveryOutcome[], alreadyDelivered = 0): DeliveryOutcome {
+  const delivered = outcomes.filter((o) => o.outcome === "sent" && o.recipient).map((o) => o.recipient!);
+  const tagged = delivered.length > 0 ? { delivered } : {};
+  if (outcomes.length === 0) {
+    return alreadyDelivered > 0
+      ? { outcome: "sent", error: "every recipient was reached by an earlier attempt" }
+      : { outcome: "permanent", error: "no request was made" };
+  }
+  if (outcomes.length === 1 && alreadyDelivered === 0) {
+    const { recipient: _recipient, ...only } = outcomes[0];
+    return { ...only, ...tagged };
+  }
   const failed = outcomes.filter((o) => o.outcome !== "sent");
   if (failed.length === 0) {
     const ids = outcomes.map((o) => o.providerId).filter((id): id is string => Boolean(id));
@@ -31,6 +42,7 @@ export function combine(outcomes: readonly DeliveryOutcome[]): DeliveryOutcome {
       outcome: "sent",
       statusCode: outcomes[0].statusCode,
       ...(ids.length ? { providerId: ids.join(",") } : {}),
+      ...tagged,
     };
   }
   const retries = failed.filter((o) => o.outcome === "retry");
@@ -40,11 +52,13 @@ export function combine(outcomes: readonly DeliveryOutcome[]): DeliveryOutcome {
     `${failed.length} of ${outcomes.length} requests failed: ${[...new Set(failed.map((o) => o.error))].join("; ")}`,
     500,
   );
+  const someoneReached = delivered.length + alreadyDelivered > 0;
   return {
-    outcome: retries.length > 0 ? "retry" : "permanent",
+    outcome: retries.length > 0 ? "retry" : someoneReached ? "sent" : "permanent",
     ...(first.statusCode !== undefined ? { statusCode: first.statusCode } : {}),
     ...(waits.length > 0 ? { retryAfterSeconds: Math.max(...waits) } : {}),
     error,
+    ...tagged,
   };
 }
 
@@ -52,7 +66,7 @@ export async function sendNotification(n: Notification): Promise<DeliveryOutcome
   const sender = SENDERS[n.channel];
   if (!sender) return { outcome: "permanent", error: `unknown channel ${truncate(String(n.channel), 50)}` };
   try {
-    return combine(await sender(n));
+    return combine(await sender(n), n.delivered_to?.length ?? 0);
   } catch (error) {
     // A renderer bug fails the same way on every attempt: stop now, the dead row raises its own alert.
     const message = error instanceof Error ? error.message : String(error);

@@ -21,9 +21,28 @@ Deno.test("combine: all sent is sent, any retry is retry, otherwise permanent", 
   assert.equal(retry.statusCode, 429);
   assert.equal(retry.retryAfterSeconds, 30, "wait for the slowest");
   assert.equal(retry.error, "3 of 4 requests failed: bad number; slow down; down");
-  const permanent = combine([{ outcome: "sent" }, { outcome: "permanent", statusCode: 400, error: "bad" }]);
-  assert.deepEqual(permanent, { outcome: "permanent", statusCode: 400, error: "1 of 2 requests failed: bad" });
+  const permanent = combine([{ outcome: "permanent", statusCode: 400, error: "bad" }, {
+    outcome: "permanent",
+    statusCode: 401,
+    error: "bad",
+  }]);
+  assert.deepEqual(permanent, { outcome: "permanent", statusCode: 400, error: "2 of 2 requests failed: bad" });
   assert.deepEqual(combine([{ outcome: "retry", error: "x" }]), { outcome: "retry", error: "x" });
+});
+
+Deno.test("combine: recipients reached are reported, and a partial permanent failure still counts as sent", () => {
+  const partial = combine([
+    { outcome: "sent", recipient: "sms:+1" },
+    { outcome: "permanent", statusCode: 400, error: "21610 unsubscribed", recipient: "sms:+2" },
+  ]);
+  assert.equal(partial.outcome, "sent");
+  assert.deepEqual(partial.delivered, ["sms:+1"]);
+  assert.match(partial.error!, /21610 unsubscribed/);
+  const retry = combine([{ outcome: "sent", recipient: "sms:+1" }, { outcome: "retry", recipient: "sms:+2" }]);
+  assert.equal(retry.outcome, "retry");
+  assert.deepEqual(retry.delivered, ["sms:+1"]);
+  assert.equal(combine([], 2).outcome, "sent", "everyone was reached before");
+  assert.equal(combine([{ outcome: "permanent", error: "x", recipient: "sms:+2" }], 1).outcome, "sent");
 });
 
 Deno.test("sendNotification: unknown channel is permanent", async () => {

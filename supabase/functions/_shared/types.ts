@@ -35,6 +35,8 @@ export interface Notification {
   attempts: number;
   idempotency_key: string;
   payload: AlertPayload;
+  /** Recipients an earlier attempt already reached ("sms:+1555...", "email:<chunk key>"): not sent again. */
+  delivered_to?: string[];
 }
 
 export type Outcome = "sent" | "retry" | "permanent";
@@ -45,4 +47,8 @@ export interface DeliveryOutcome {
   retryAfterSeconds?: number;
   error?: string;
   providerId?: string;
+  /** The recipient one request was for (a multi-request channel tags each of its outcomes). */
+  recipient?: string;
+  /** After combining: every recipient reached by this attempt. */
+  delivered?: string[];
 }

@@ -46,7 +46,12 @@ Deno.test("resend: POST /emails with bearer key, idempotency key and the SendEma
       emailEnv(server.url, " ops@example.com, ,admin@example.com ,"),
       () => sendEmail(notification),
     );
-    assert.deepEqual(outcomes, [{ outcome: "sent", statusCode: 200, providerId: "re_msg_1" }]);
+    assert.deepEqual(outcomes, [{
+      outcome: "sent",
+      statusCode: 200,
+      providerId: "re_msg_1",
+      recipient: "email:alert-7f6e:firing:1",
+    }]);
     assert.equal(server.requests.length, 1);
     const [req] = server.requests;
     assert.equal(req.method, "POST");
@@ -109,6 +114,7 @@ Deno.test("resend: an error answer is classified and keeps the key out of the er
       outcome: "permanent",
       statusCode: 422,
       error: "resend 422 validation_error: Invalid `from` field.",
+      recipient: "email:alert-7f6e:firing:1",
     });
   } finally {
     await server.close();
@@ -217,7 +223,12 @@ Deno.test("twilio: a Messaging Service SID replaces From; errors are classified 
     const form = new URLSearchParams(server.requests[0].body);
     assert.equal(form.get("MessagingServiceSid"), "MG999");
     assert.equal(form.get("From"), null);
-    assert.deepEqual(outcome, { outcome: "permanent", statusCode: 401, error: "twilio 401 20003: Authenticate" });
+    assert.deepEqual(outcome, {
+      outcome: "permanent",
+      statusCode: 401,
+      error: "twilio 401 20003: Authenticate",
+      recipient: "sms:+15558881111",
+    });
   } finally {
     await server.close();
   }
@@ -229,4 +240,22 @@ Deno.test("twilio: a Messaging Service SID replaces From; errors are classified 
     missing.error,
     "channel sms is not configured: set TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID",
   );
+});
+
+Deno.test("twilio: numbers an earlier attempt reached are not texted again", async () => {
+  const server = startCaptureServer(() => ({ status: 201, body: JSON.stringify({ sid: "SM1", status: "queued" }) }));
+  try {
+    const outcomes = await withEnv({
+      TWILIO_API_URL: server.url,
+      TWILIO_ACCOUNT_SID: "AC123",
+      TWILIO_AUTH_TOKEN: "tok_secret",
+      TWILIO_FROM_NUMBER: "+15550001111",
+      ALERT_SMS_RECIPIENTS: "+15550000001,+15550000002",
+    }, () => sendSms({ ...notification, delivered_to: ["sms:+15550000001"] }));
+    assert.equal(server.requests.length, 1);
+    assert.equal(new URLSearchParams(server.requests[0].body).get("To"), "+15550000002");
+    assert.deepEqual(outcomes.map((o) => o.recipient), ["sms:+15550000002"]);
+  } finally {
+    await server.close();
+  }
 });

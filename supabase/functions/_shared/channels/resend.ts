@@ -54,7 +54,11 @@ export async function sendEmail(n: Notification): Promise<DeliveryOutcome[]> {
   const content = renderEmail(n.payload, n.event);
   const chunks = chunk(config.recipients, RESEND_MAX_RECIPIENTS);
   const outcomes: DeliveryOutcome[] = [];
+  const done = new Set(n.delivered_to ?? []);
   for (const [index, to] of chunks.entries()) {
+    const key = chunkIdempotencyKey(n.idempotency_key, index, chunks.length);
+    const recipient = `email:${key}`;
+    if (done.has(recipient)) continue;
     const body = JSON.stringify({
       from: config.from,
       to,
@@ -69,11 +73,11 @@ export async function sendEmail(n: Notification): Promise<DeliveryOutcome[]> {
         {
           "Authorization": `Bearer ${config.apiKey}`,
           "Content-Type": "application/json",
-          "Idempotency-Key": chunkIdempotencyKey(n.idempotency_key, index, chunks.length),
+          "Idempotency-Key": key,
         },
         body,
         [config.apiKey],
-      ),
+      ).then((o) => ({ ...o, recipient })),
     );
   }
   return outcomes;

@@ -43,7 +43,10 @@ export async function sendSms(n: Notification): Promise<DeliveryOutcome[]> {
   const url = `${config.apiUrl}/2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`;
   const basic = btoa(`${config.accountSid}:${config.authToken}`);
   const outcomes: DeliveryOutcome[] = [];
+  const done = new Set(n.delivered_to ?? []);
   for (const to of config.recipients) {
+    const recipient = `sms:${to}`;
+    if (done.has(recipient)) continue; // reached by an earlier attempt: never text anyone twice
     const form = new URLSearchParams({ To: to, ...config.sender, Body: text });
     outcomes.push(
       await postToProvider(
@@ -55,7 +58,7 @@ export async function sendSms(n: Notification): Promise<DeliveryOutcome[]> {
         },
         form.toString(),
         [config.authToken, basic],
-      ),
+      ).then((o) => ({ ...o, recipient })),
     );
   }
   return outcomes;
