@@ -184,6 +184,9 @@ def apply_file(conn: psycopg.Connection, item: MigrationFile, lock_timeout: str)
     conn.execute("reset all")  # as the CLI does: no setting of the previous file leaks into this one
     with conn.transaction():
         conn.execute("select set_config('lock_timeout', %s, true)", (lock_timeout,))
+        # If this process dies mid-file, the server notices within a second and rolls the file back, instead of
+        # finishing a long statement for nobody while holding its locks.
+        conn.execute("select set_config('client_connection_check_interval', '1s', true)")
         for statement in item.statements:
             if _is_comment_only(statement.text):
                 continue
