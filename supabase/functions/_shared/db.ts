@@ -114,7 +114,7 @@ export async function notify(
   const [row] = await db()<{ alert_id: string | null; notifications: number | null }[]>`
     select alert_id, notifications
     from monitoring.notify(${severity}::text, ${title}::text, ${message}::text, ${category}::text,
-                           ${JSON.stringify(metadata)}::jsonb)
+                           ${JSON.stringify(metadata)}::text::jsonb)
   `;
   return { alertId: row?.alert_id ?? null, notifications: Number(row?.notifications ?? 0) };
 }
