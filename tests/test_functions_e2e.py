@@ -165,7 +165,7 @@ def test_html_and_mrkdwn_injection_arrives_escaped_and_long_messages_are_truncat
 
 def test_send_alert_notification_rejects_bad_requests(stack):
     assert stack.call("send-alert-notification", {"severity": "high"}, token=None).status_code == 401
-    assert stack.call("send-alert-notification", {"severity": "high"}, token="forged").status_code == 401  # noqa: S106
+    assert stack.call("send-alert-notification", {"severity": "high"}, token="forged").status_code == 401
     assert stack.call("send-alert-notification", method="GET").status_code == 405
     missing = stack.call("send-alert-notification", {"severity": "high", "message": "m", "category": "c"})
     assert missing.status_code == 400 and missing.json()["field"] == "title"
