@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +52,10 @@ class Capture:
     problems: list[str] = field(default_factory=list)
     plans: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Chaos: the share of requests that fail at random (500, 429 with Retry-After, or too slow to answer in time).
+    failure_rate: float = 0.0
+    slow_seconds: float = 0.5
+    chaos: random.Random = field(default_factory=lambda: random.Random(20261129))
 
     @property
     def url(self) -> str:
@@ -81,6 +87,16 @@ class Capture:
         with self.lock:
             plan = self.plans[channel]
             planned = plan.popleft() if plan else None
+            roll = self.chaos.random()
+        if planned is None and roll < self.failure_rate:
+            kind = roll / self.failure_rate  # which failure, uniformly
+            if kind < 0.5:
+                planned = (500, '{"name": "internal_server_error", "message": "chaos"}', {})
+            elif kind < 0.8:
+                planned = (429, '{"name": "rate_limit_exceeded", "message": "chaos"}', {"Retry-After": "1"})
+            else:
+                time.sleep(self.slow_seconds)  # longer than the sender's timeout: it gives up and retries
+                planned = (200, json.dumps({"id": "too-late"}), {})
         response = success if planned is None else Response(planned[1], status=planned[0], headers=planned[2])
         request_record.status = response.status_code
         with self.lock:
