@@ -128,3 +128,34 @@ def test_metacharacters_in_valid_payloads_are_stored_as_data(stack, text):
         ).fetchone()
         assert conn.execute("select to_regclass('public.system_alerts') is not null").fetchone()[0]
     assert (title, message, note) == (body["title"], body["message"], body["metadata"]["note"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode),
+                      st.recursive(st.none() | st.integers() | st.text(max_size=20),
+                                   lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5),
+                                                                                                inner, max_size=4),
+                                   max_leaves=30).map(lambda v: json.dumps(v).encode())))  # fmt: skip
+def test_check_alert_triggers_ignores_whatever_body_it_gets(stack, body):
+    server, _ = stack
+    answer = server.call("check-alert-triggers", raw=body)
+    assert answer.status_code == 200 and "evaluated" in answer.json()
+
+
+def test_metacharacters_in_rule_labels_and_silence_matchers_are_data(db):
+    nasty = "'; drop table monitoring.rules; --"
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("update monitoring.rules set labels = jsonb_build_object('team', %s::text)"
+                     " where key = 'database_size_gb'", (nasty,))  # fmt: skip
+        conn.execute(
+            "insert into monitoring.silences (labels, starts_at, ends_at, created_by, comment)"
+            " values (jsonb_build_object('team', %s::text), now(), now() + interval '1 hour', %s, %s)",
+            (nasty, nasty, nasty),
+        )
+        conn.execute("update monitoring.rules set threshold = 0 where key = 'database_size_gb'")
+        [state] = conn.execute("select state from monitoring.evaluate('database_size_gb')").fetchone()
+        statuses = [s for (s,) in conn.execute("select status from monitoring.notifications")]
+        labels = conn.execute("select metadata -> 'labels' ->> 'team' from public.system_alerts").fetchone()[0]
+        rules = conn.execute("select count(*) from monitoring.rules").fetchone()[0]
+    assert state == "firing" and labels == nasty and rules > 0
+    assert statuses and set(statuses) == {"suppressed"}  # the silence matched on the hostile label, as data
