@@ -111,7 +111,11 @@ $$;
 comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[]) is
 'Records a delivery attempt: sent, retry later (backoff or Retry-After), or dead (raises notification_dead).';
 
-revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[])
+revoke execute on function monitoring.record_delivery(
+    uuid, text, integer, text, integer, text, timestamptz, text, text[]
+)
 from public, anon, authenticated;
-grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[])
+grant execute on function monitoring.record_delivery(
+    uuid, text, integer, text, integer, text, timestamptz, text, text[]
+)
 to service_role;

@@ -1101,7 +1101,7 @@ revoke execute on function monitoring.notify(text, text, text, text, jsonb, time
 grant execute on function monitoring.notify(text, text, text, text, jsonb, timestamptz) to authenticated, service_role;
 -- supalert:end sql/functions/notify.sql
 
--- supalert:source sql/functions/record_delivery.sql sha256=9246a862b5ab6da833afaf0bacf5549b300ff6e08e02fa53e96b6c632628b655
+-- supalert:source sql/functions/record_delivery.sql sha256=94719ffd57a7e33f81fcca34913f8b74bc4579fd46e6d5dfa375e8ff733b70fb
 -- monitoring.record_delivery(id, outcome, status code, error, retry-after seconds, provider id, now): returns the
 -- row's new status (sent, pending or dead). Outcomes: 'sent'; 'retry' (5xx, 429, timeout): due again after an
 -- exponential backoff (30 s, 1, 2, 4 ... min, at most 1 h) or the provider's Retry-After, whichever is later,
@@ -1215,9 +1215,13 @@ $$;
 comment on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[]) is
 'Records a delivery attempt: sent, retry later (backoff or Retry-After), or dead (raises notification_dead).';
 
-revoke execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[])
+revoke execute on function monitoring.record_delivery(
+    uuid, text, integer, text, integer, text, timestamptz, text, text[]
+)
 from public, anon, authenticated;
-grant execute on function monitoring.record_delivery(uuid, text, integer, text, integer, text, timestamptz, text, text[])
+grant execute on function monitoring.record_delivery(
+    uuid, text, integer, text, integer, text, timestamptz, text, text[]
+)
 to service_role;
 -- supalert:end sql/functions/record_delivery.sql
 
