@@ -30,3 +30,4 @@ clean: ## Stop the local Postgres and remove it, the venv and the tools
 bench: setup ## Benchmarks (prints ratios measured side by side; see bench/README.md)
 	@$(PY) -m bench.evaluate_rules
 	@$(PY) -m bench.dispatch
+	@$(PY) -m bench.outbox_sql
