@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg.abc import Query
 from psycopg.rows import dict_row
 
 from supalert.errors import SupalertError
@@ -26,7 +27,8 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=int(match[1]) * UNIT_SECONDS[match[2].lower()])
 
 
-def _rows(conn: psycopg.Connection, query: str, params: tuple = ()) -> list[dict[str, Any]]:
+def fetch_dicts(conn: psycopg.Connection, query: Query, params: tuple | dict = ()) -> list[dict[str, Any]]:
+    """The query's rows as dicts keyed by column name."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(query, params).fetchall()
 
@@ -53,7 +55,7 @@ def evaluate(conn: psycopg.Connection, rules: list[str], at: datetime | None = N
     results: list[dict[str, Any]] = []
     with conn.transaction():
         for rule in rules:
-            results += _rows(
+            results += fetch_dicts(
                 conn,
                 "select e.*, r.severity from monitoring.evaluate(%s, coalesce(%s, now())) e"
                 " join monitoring.rules r on r.key = e.rule",
@@ -68,7 +70,7 @@ def critical_firing(results: list[dict[str, Any]]) -> bool:
 
 def list_alerts(conn: psycopg.Connection, include_resolved: bool, limit: int = 100) -> list[dict[str, Any]]:
     require_installed(conn)
-    return _rows(
+    return fetch_dicts(
         conn,
         "select id, severity, status, alert_type as rule, title, message, occurrences, created_at, last_seen_at,"
         " acknowledged_by, resolved_at from public.system_alerts"
@@ -82,7 +84,7 @@ def list_alerts(conn: psycopg.Connection, include_resolved: bool, limit: int = 1
 def _alert_call(conn: psycopg.Connection, function: str, alert_id: str, by: str | None) -> dict[str, Any]:
     require_installed(conn)
     try:
-        rows = _rows(conn, f"select * from monitoring.{function}(%s::uuid, %s)", (alert_id, by))
+        rows = fetch_dicts(conn, f"select * from monitoring.{function}(%s::uuid, %s)", (alert_id, by))
     except psycopg.errors.InvalidTextRepresentation:
         raise SupalertError(f"{alert_id!r} is not an alert id", "copy the id from `python deploy.py alerts`") from None
     except (psycopg.errors.NoDataFound, psycopg.errors.ObjectNotInPrerequisiteState) as exc:
@@ -108,8 +110,11 @@ def silence(conn: psycopg.Connection, rule: str, duration: timedelta, comment: s
         ).fetchone()[0]
     except psycopg.errors.NoDataFound as exc:
         raise SupalertError(exc.diag.message_primary or str(exc), exc.diag.message_hint) from None
-    return _rows(conn, "select id, rule_key, starts_at, ends_at, created_by from monitoring.silences where id = %s",
-                 (silence_id,))[0]  # fmt: skip
+    return fetch_dicts(
+        conn,
+        "select id, rule_key, starts_at, ends_at, created_by from monitoring.silences where id = %s",
+        (silence_id,),
+    )[0]
 
 
 @dataclass
@@ -141,7 +146,7 @@ def heartbeat(conn: psycopg.Connection) -> Heartbeat:
 
 
 def rules_overview(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    return _rows(
+    return fetch_dicts(
         conn,
         """
         select r.key, r.severity, r.enabled, r.comparison, r.threshold,

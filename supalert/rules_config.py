@@ -17,9 +17,8 @@ from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row
 
-from supalert.engine import parse_duration, require_installed
+from supalert.engine import fetch_dicts, parse_duration, require_installed
 from supalert.errors import SupalertError
 
 # Settable column -> kind of value. Anything else (key, kind, metric_function, params, labels) is not settable here.
@@ -102,9 +101,9 @@ class FieldError(Exception):
 def list_rules(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """Every rule, metric rules first then engine rules, with its last evaluated series and open alert count."""
     require_installed(conn)
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
-            """
+    return fetch_dicts(
+        conn,
+        """
             select r.key, r.kind, r.title, r.severity, r.comparison, r.threshold, r.resolve_threshold,
                    monitoring.describe_interval(r.time_window) as window, r.enabled,
                    s.last_value, s.last_state, s.last_evaluated_at,
@@ -116,8 +115,8 @@ def list_rules(conn: psycopg.Connection) -> list[dict[str, Any]]:
                    where rs.rule_key = r.key order by rs.last_evaluated_at desc limit 1
               ) s on true
              order by r.kind = 'engine', r.key
-            """
-        ).fetchall()
+            """,
+    )
 
 
 # Values -----------------------------------------------------------------------------------------------------------
@@ -274,11 +273,11 @@ def describe_interval(value: timedelta) -> str:
 def _lock_rows(conn: psycopg.Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
     """The current settable values (plus kind) of the named rules, locked until the transaction ends."""
     columns = sql.SQL(", ").join(sql.Identifier(f) for f in ("key", "kind", *FIELDS))
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(
-            sql.SQL("select {} from monitoring.rules where key = any(%s) order by key for update").format(columns),
-            (keys,),
-        ).fetchall()
+    rows = fetch_dicts(
+        conn,
+        sql.SQL("select {} from monitoring.rules where key = any(%s) order by key for update").format(columns),
+        (keys,),
+    )
     return {row["key"]: row for row in rows}
 
 

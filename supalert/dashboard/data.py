@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+
+from supalert.engine import fetch_dicts
 
 DASHBOARD_USER = str(uuid.UUID("00000000-0000-4000-8000-00000000da5b"))
 THRESHOLD_RULES = ("critical_errors_per_hour", "slow_response_time_ms", "very_slow_response_time_ms",
@@ -48,11 +49,6 @@ class Snapshot:
         return last is None or float(last["age_seconds"]) > self.stale_after
 
 
-def _rows(conn: psycopg.Connection, query: str, params: tuple = ()) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(query, params).fetchall()
-
-
 def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after: int = 300) -> Snapshot:
     rule_keys = {k for (k,) in conn.execute("select key from monitoring.rules")}
     thresholds = dict(
@@ -64,27 +60,27 @@ def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after:
         at = now or c.execute("select now()").fetchone()[0]
         health = c.execute("select public.get_system_health(%s)", (at,)).fetchone()[0]
         per_minute = c.execute("select errors_per_minute from public.get_error_rate(60, %s)", (at,)).fetchone()[0]
-        open_alerts = _rows(
+        open_alerts = fetch_dicts(
             c,
             "select id, severity, status, alert_type, title, message, occurrences, created_at, last_seen_at"
             " from public.system_alerts where resolved_at is null"
             " order by array_position(array['critical', 'high', 'warning', 'info'], severity), created_at desc"
             " limit 50",
         )
-        resolved = _rows(
+        resolved = fetch_dicts(
             c,
             "select id, severity, alert_type, title, occurrences, created_at, resolved_at from public.system_alerts"
             " where resolved_at is not null order by resolved_at desc limit 20",
         )
         charts = {
-            "errors": _rows(
+            "errors": fetch_dicts(
                 c,
                 "select date_bin('5 minutes', occurred_at, %s) as bucket, severity, count(*) as n"
                 " from public.error_logs where occurred_at > %s - interval '24 hours' and occurred_at <= %s"
                 " group by 1, 2 order by 1, 2",
                 (at, at, at),
             ),
-            "durations": _rows(
+            "durations": fetch_dicts(
                 c,
                 "select date_bin('5 minutes', recorded_at, %s) as bucket,"
                 " percentile_cont(0.5) within group (order by duration_ms) as p50,"
@@ -93,7 +89,7 @@ def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after:
                 " and recorded_at > %s - interval '24 hours' and recorded_at <= %s group by 1 order by 1",
                 (at, at, at),
             ),
-            "failures": _rows(
+            "failures": fetch_dicts(
                 c,
                 "select bucket, channel, round(100.0 * sum(failed) / sum(total), 2) as rate from ("
                 " select date_bin('1 hour', created_at, %s) as bucket, 'sms' as channel,"
