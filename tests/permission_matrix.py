@@ -34,8 +34,9 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
                               "service_role": (SERVER, "all")},
 }  # fmt: skip
 PRIVATE = {"anon": (NO, "-"), "user": (NO, "-"), "admin": (NO, "-"), "service_role": (NO, "-")}
-for _name in ("backup_log", "heartbeat", "notifications", "retention_policies", "retention_runs", "routes",
-              "rule_runs", "rule_state", "rules", "settings", "silences", "usage_samples"):  # fmt: skip
+for _name in ("backup_log", "function_call_hours", "heartbeat", "notifications", "partitioned_tables",
+              "retention_policies", "retention_runs", "routes", "rule_runs", "rule_state", "rules", "settings",
+              "silences", "usage_samples"):  # fmt: skip
     TABLES[f"monitoring.{_name}"] = PRIVATE
 
 # A row each of these tables gets before the select cells are checked (written by the owner, for another user).
@@ -91,6 +92,12 @@ for _name in (
     "breaches(numeric,text,numeric)",
     "build_digest(timestamp with time zone)",
     "describe_interval(interval)",
+    "ensure_day_partitions(regclass,timestamp with time zone,timestamp with time zone)",
+    "function_calls_today(timestamp with time zone)",
+    "maintain_partitions(timestamp with time zone,text)",
+    "partition_by_day(text,text,interval)",
+    "partition_key(regclass)",
+    "rollup_function_calls(timestamp with time zone)",
     "enqueue_notifications(uuid,text,timestamp with time zone)",
     "evaluate_rule(monitoring.rules,timestamp with time zone)",
     "require_columns(text,text[])",

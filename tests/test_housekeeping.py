@@ -12,27 +12,41 @@ from tests.engine_helpers import T0, alerts
 
 
 def test_retention_deletes_only_old_rows_in_bounded_batches(conn):
-    conn.execute("update monitoring.retention_policies set batch_size = 100 where table_name = 'public.error_logs'")
+    table = "public.gift_card_provisions"  # an ordinary table: batched DELETE (day-partitioned ones drop days)
+    conn.execute("update monitoring.retention_policies set batch_size = 100 where table_name = %s", (table,))
     conn.execute(
-        "insert into public.error_logs (severity, message, occurred_at)"
-        " select 'high', 'old', %s - interval '31 days' - g * interval '1 second' from generate_series(1, 450) g",
+        f"insert into {table} (status, created_at)"
+        " select 'old', %s - interval '91 days' - g * interval '1 second' from generate_series(1, 450) g",
         (T0,),
     )
     conn.execute(
-        "insert into public.error_logs (severity, message, occurred_at)"
-        " select 'high', 'recent', %s - interval '29 days' from generate_series(1, 50)",
+        f"insert into {table} (status, created_at)"
+        " select 'recent', %s - interval '89 days' from generate_series(1, 50)",
         (T0,),
     )
-    first = conn.execute("select monitoring.apply_retention(%s, 3, 'public.error_logs')", (T0,)).fetchone()[0]
+    first = conn.execute("select monitoring.apply_retention(%s, 3, %s)", (T0, table)).fetchone()[0]
     assert first == 300  # three batches of 100 at most, then it stops and leaves the rest for the next run
-    second = conn.execute("select monitoring.apply_retention(%s, 3, 'public.error_logs')", (T0,)).fetchone()[0]
+    second = conn.execute("select monitoring.apply_retention(%s, 3, %s)", (T0, table)).fetchone()[0]
     assert second == 150
-    left = dict(conn.execute("select message, count(*) from public.error_logs group by message").fetchall())
+    left = dict(conn.execute(f"select status, count(*) from {table} group by status").fetchall())
     assert left == {"recent": 50}
     runs = conn.execute(
-        "select deleted, batches from monitoring.retention_runs where table_name = 'public.error_logs' order by id"
+        "select deleted, batches from monitoring.retention_runs where table_name = %s order by id", (table,)
     ).fetchall()
     assert runs == [(300, 3), (150, 2)]
+
+
+def test_batched_retention_leaves_day_partitioned_tables_to_partition_drops(conn):
+    conn.execute(
+        "insert into public.error_logs (severity, message, occurred_at)"
+        " values ('high', 'old', %s - interval '40 days')",
+        (T0,),
+    )
+    assert conn.execute("select monitoring.apply_retention(%s, 3, 'public.error_logs')", (T0,)).fetchone()[0] == 0
+    assert conn.execute("select count(*) from public.error_logs").fetchone()[0] == 1
+    dropped = conn.execute("select rows_deleted from monitoring.maintain_partitions(%s, 'public.error_logs')", (T0,))
+    assert dropped.fetchone()[0] == 1  # it sat in the default partition: deleted there, in a batch
+    assert conn.execute("select count(*) from public.error_logs").fetchone()[0] == 0
 
 
 def test_retention_keeps_open_alerts_and_removes_old_resolved_ones(conn):

@@ -2,7 +2,8 @@
 -- monitoring.retention_policies (or only p_table), deletes rows whose time column is older than `keep` (and that
 -- meet only_where), batch_size rows at a time through the time-column index, at most p_max_batches batches per
 -- table, and logs the run in monitoring.retention_runs. Each call is one short transaction with bounded work;
--- the every-10-minutes job catches up on a backlog over several runs instead of holding locks for long.
+-- the every-10-minutes job catches up on a backlog over several runs instead of holding locks for long. Tables
+-- kept in day partitions are skipped: monitoring.maintain_partitions drops their expired partitions.
 -- Owner only (pg_cron; public.cleanup_rate_limit_logs).
 create or replace function monitoring.apply_retention(
     p_now timestamptz default pg_catalog.now(),
@@ -32,6 +33,10 @@ begin
          order by r.table_name
     loop
         continue when pg_catalog.to_regclass(v_policy.table_name) is null;
+        -- Tables kept in day partitions lose whole partitions instead (monitoring.maintain_partitions).
+        continue when exists (select from monitoring.partitioned_tables as k where k.table_name = v_policy.table_name)
+            and exists (select from pg_catalog.pg_partitioned_table as p
+                         where p.partrelid = pg_catalog.to_regclass(v_policy.table_name));
         v_table_deleted := 0;
         v_batches := 0;
         loop

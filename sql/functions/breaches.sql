@@ -3,16 +3,18 @@
 -- threshold and the resolve threshold. Engine only.
 create or replace function monitoring.breaches(p_value numeric, p_comparison text, p_threshold numeric)
 returns boolean
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-    select case p_comparison
+begin
+    return case p_comparison
         when '>' then p_value > p_threshold
         when '>=' then p_value >= p_threshold
         when '<' then p_value < p_threshold
         when '<=' then p_value <= p_threshold
-    end
+    end;
+end;
 $$;
 
 comment on function monitoring.breaches(numeric, text, numeric) is

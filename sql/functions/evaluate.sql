@@ -30,6 +30,8 @@ begin
         raise exception 'unknown rule %', pg_catalog.quote_literal(p_rule)
             using errcode = 'no_data_found', hint = 'List the rules with: select key from monitoring.rules;';
     end if;
+    -- Closed hours of today's edge-function calls, so the daily quota rule reads only the open ones.
+    perform monitoring.rollup_function_calls(p_now);
 
     for v_rule in
         select r.*

@@ -54,11 +54,7 @@ begin
             'limit_gb', v_settings.plan_database_gb
         ),
         'function_calls_today', pg_catalog.jsonb_build_object(
-            'count', (
-                select pg_catalog.count(*) from public.performance_metrics as m
-                 where m.metric_type = 'edge_function'
-                   and m.recorded_at >= pg_catalog.date_trunc('day', p_now, 'UTC') and m.recorded_at <= p_now
-            ),
+            'count', monitoring.function_calls_today(p_now),
             'limit', v_settings.plan_function_calls_per_day
         ),
         'open_alerts', pg_catalog.jsonb_build_object(

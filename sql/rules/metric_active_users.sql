@@ -3,10 +3,13 @@
 -- data. Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_active_users(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
+#variable_conflict use_column
+begin
+    return query
     select
         c.users::numeric,
         '{}'::jsonb,
@@ -16,13 +19,14 @@ as $$
                 '%s user(s) active in the last %s', c.users, monitoring.describe_interval(p_rule.time_window)
             )
         ),
-        not exists (select from public.user_sessions)
+        (select pg_catalog.max(x.last_active_at) from public.user_sessions as x) is null
       from (
           select pg_catalog.count(distinct s.user_id) as users
             from public.user_sessions as s
            where s.last_active_at > p_now - p_rule.time_window
              and s.last_active_at <= p_now
-      ) as c
+      ) as c;
+end;
 $$;
 
 comment on function monitoring.metric_active_users(monitoring.rules, timestamptz) is

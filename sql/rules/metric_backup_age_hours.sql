@@ -3,10 +3,13 @@
 -- (pg_stat_archiver: archived and failed counts, last failure). Metric interface; called by monitoring.evaluate.
 create or replace function monitoring.metric_backup_age_hours(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
+#variable_conflict use_column
+begin
+    return query
     with newest as (
         select b.finished_at, b.kind, b.location
           from monitoring.backup_log as b
@@ -33,7 +36,8 @@ as $$
         ),
         n.finished_at is null
       from pg_catalog.pg_stat_archiver as a
-      left join newest as n on true
+      left join newest as n on true;
+end;
 $$;
 
 comment on function monitoring.metric_backup_age_hours(monitoring.rules, timestamptz) is

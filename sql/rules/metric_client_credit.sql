@@ -3,10 +3,13 @@
 -- Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_client_credit(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
+#variable_conflict use_column
+begin
+    return query
     select
         c.balance,
         pg_catalog.jsonb_build_object('client_id', c.client_id),
@@ -22,7 +25,8 @@ as $$
     union all
     select null, '{}'::jsonb,
            pg_catalog.jsonb_build_object('summary', 'no client credits recorded', 'rule', p_rule.key), true
-     where not exists (select from public.client_credits)
+     where not exists (select from public.client_credits);
+end;
 $$;
 
 comment on function monitoring.metric_client_credit(monitoring.rules, timestamptz) is

@@ -3,10 +3,13 @@
 -- interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_database_size_gb(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
+#variable_conflict use_column
+begin
+    return query
     select
         pg_catalog.round(s.bytes / 1073741824.0, 3),
         '{}'::jsonb,
@@ -17,7 +20,8 @@ as $$
             'summary', pg_catalog.format('database size %s', pg_catalog.pg_size_pretty(s.bytes))
         ),
         false
-      from (select pg_catalog.pg_database_size(pg_catalog.current_database()) as bytes) as s
+      from (select pg_catalog.pg_database_size(pg_catalog.current_database()) as bytes) as s;
+end;
 $$;
 
 comment on function monitoring.metric_database_size_gb(monitoring.rules, timestamptz) is

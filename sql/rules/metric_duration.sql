@@ -7,6 +7,9 @@ returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
 stable
 set search_path = ''
+-- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
+-- partition again on each call.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
     v_metric_type text := coalesce(p_rule.params ->> 'metric_type', 'edge_function');

@@ -4,10 +4,16 @@
 -- is logging). Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_error_count(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
-language sql
+language plpgsql
 stable
 set search_path = ''
+-- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
+-- partition again on each call.
+set plan_cache_mode = force_generic_plan
 as $$
+#variable_conflict use_column
+begin
+    return query
     with wanted as (
         select coalesce(
             (select pg_catalog.array_agg(s.severity order by s.severity)
@@ -33,8 +39,9 @@ as $$
                 monitoring.describe_interval(p_rule.time_window)
             )
         ),
-        not exists (select from public.error_logs)
-      from counted as c, wanted as w
+        (select pg_catalog.max(x.occurred_at) from public.error_logs as x) is null
+      from counted as c, wanted as w;
+end;
 $$;
 
 comment on function monitoring.metric_error_count(monitoring.rules, timestamptz) is

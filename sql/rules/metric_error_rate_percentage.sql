@@ -4,10 +4,16 @@
 -- "Edge Function Performance" snippet). No requests in the window is no data. Metric interface; evaluate only.
 create or replace function monitoring.metric_error_rate_percentage(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
-language sql
+language plpgsql
 stable
 set search_path = ''
+-- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
+-- partition again on each call.
+set plan_cache_mode = force_generic_plan
 as $$
+#variable_conflict use_column
+begin
+    return query
     with wanted as (
         select (select pg_catalog.array_agg(x.severity)
                   from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as x (severity))
@@ -37,7 +43,8 @@ as $$
             end
         ),
         c.requests = 0
-      from counted as c
+      from counted as c;
+end;
 $$;
 
 comment on function monitoring.metric_error_rate_percentage(monitoring.rules, timestamptz) is

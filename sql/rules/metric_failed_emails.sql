@@ -2,10 +2,16 @@
 -- 'failed'. A table that has never had a row is no data. Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_failed_emails(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
-language sql
+language plpgsql
 stable
 set search_path = ''
+-- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
+-- partition again on each call.
+set plan_cache_mode = force_generic_plan
 as $$
+#variable_conflict use_column
+begin
+    return query
     select
         c.failed::numeric,
         '{}'::jsonb,
@@ -14,13 +20,14 @@ as $$
             'summary', pg_catalog.format(
                 '%s email(s) failed in the last %s', c.failed, monitoring.describe_interval(p_rule.time_window))
         ),
-        not exists (select from public.email_delivery_log)
+        (select pg_catalog.max(x.created_at) from public.email_delivery_log as x) is null
       from (
           select pg_catalog.count(*) as failed
             from public.email_delivery_log as e
            where e.delivery_status = 'failed'
              and e.created_at > p_now - p_rule.time_window and e.created_at <= p_now
-      ) as c
+      ) as c;
+end;
 $$;
 
 comment on function monitoring.metric_failed_emails(monitoring.rules, timestamptz) is

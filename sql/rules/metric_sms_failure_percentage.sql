@@ -4,10 +4,16 @@
 -- check). Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_sms_failure_percentage(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
-language sql
+language plpgsql
 stable
 set search_path = ''
+-- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
+-- partition again on each call.
+set plan_cache_mode = force_generic_plan
 as $$
+#variable_conflict use_column
+begin
+    return query
     with wanted as (
         select coalesce(
             (select pg_catalog.array_agg(x.status order by x.status)
@@ -36,7 +42,8 @@ as $$
             end
         ),
         c.total = 0
-      from counted as c
+      from counted as c;
+end;
 $$;
 
 comment on function monitoring.metric_sms_failure_percentage(monitoring.rules, timestamptz) is

@@ -3,10 +3,13 @@
 -- no data: a stale reading says nothing about today. Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_usage_sample(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
+#variable_conflict use_column
+begin
+    return query
     with wanted as (
         select p_rule.params ->> 'metric' as metric,
                coalesce((p_rule.params ->> 'max_age')::interval, interval '2 days') as max_age
@@ -33,7 +36,8 @@ as $$
         ),
         n.sampled_at is null or n.sampled_at <= p_now - w.max_age
       from wanted as w
-      left join newest as n on true
+      left join newest as n on true;
+end;
 $$;
 
 comment on function monitoring.metric_usage_sample(monitoring.rules, timestamptz) is

@@ -1,0 +1,112 @@
+"""Retention on a 10M-row error_logs: removing one day by dropping its partition (monitoring.maintain_partitions)
+against DELETE on a plain copy with an index on the time column, with a client inserting throughout; its longest
+insert is the longest it waited on the removal's locks. Part of bench/scale.py."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import psycopg
+
+from tests.harness import TestCluster
+from tests.telemetry_data import IN_HISTORY, INSERTS, make_partitions
+
+TARGET_RATIO, TARGET_WAIT_MS = 100.0, 100.0
+
+
+class Inserter(threading.Thread):
+    """Inserts one row per transaction into `table` until stopped; keeps every insert's latency."""
+
+    def __init__(self, url: str, table: str):
+        super().__init__(daemon=True)
+        self.url, self.table = url, table
+        self.stop = threading.Event()
+        self.latencies_ms: list[float] = []
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stop.is_set():
+                started = time.perf_counter()
+                conn.execute(f"insert into {self.table} (severity, message) values ('info', 'during retention')")
+                self.latencies_ms.append((time.perf_counter() - started) * 1000)
+
+
+def timed_with_inserter(url: str, table: str, statement: str, params: tuple) -> tuple[float, float, float, int]:
+    """(seconds the statement took, longest insert ms during it, median insert ms before it, rows it touched)."""
+    inserter = Inserter(url, table)
+    inserter.start()
+    time.sleep(2)  # a baseline of ordinary inserts
+    baseline = list(inserter.latencies_ms)
+    mark = len(inserter.latencies_ms)
+    with psycopg.connect(url, autocommit=True) as conn:
+        started = time.perf_counter()
+        cur = conn.execute(statement, params)
+        seconds = time.perf_counter() - started
+        touched = cur.rowcount
+    time.sleep(0.2)
+    inserter.stop.set()
+    inserter.join()
+    during = inserter.latencies_ms[mark:] or [0.0]
+    baseline.sort()
+    return seconds, max(during), baseline[len(baseline) // 2] if baseline else 0.0, touched
+
+
+def compare_retention(tc: TestCluster, dbname: str, rows: int) -> None:
+    url = tc.url(dbname)
+    with psycopg.connect(url, autocommit=True) as conn:
+        now = conn.execute("select date_trunc('minute', now())").fetchone()[0]
+        make_partitions(conn, now)
+        print(f"\nloading {rows:,} rows into error_logs and a plain indexed copy for the retention comparison ...",
+              flush=True)  # fmt: skip
+        conn.execute(INSERTS["public.error_logs"].format(at=IN_HISTORY), {"n": rows, "now": now})
+        conn.execute("create schema if not exists bench_plain")
+        conn.execute("create table bench_plain.error_logs_10m (like public.error_logs including defaults including"
+                     " identity)")  # fmt: skip
+        conn.execute("insert into bench_plain.error_logs_10m overriding system value select * from public.error_logs")
+        conn.execute("create index on bench_plain.error_logs_10m (occurred_at)")
+        for table in ("public.error_logs", "bench_plain.error_logs_10m"):
+            conn.execute(f"vacuum (analyze) {table}")
+        keep = conn.execute(
+            "select keep from monitoring.retention_policies where table_name = 'public.error_logs'"
+        ).fetchone()[0]
+        bounds = conn.execute(
+            "select min(occurred_at), date_trunc('day', min(occurred_at), 'UTC') + interval '1 day'"
+            " from public.error_logs"
+        ).fetchone()
+        # The oldest day is partial: remove it from both first, untimed, so the timed day is a whole one.
+        conn.execute("delete from bench_plain.error_logs_10m where occurred_at < %s", (bounds[1],))
+        conn.execute("select * from monitoring.maintain_partitions(%s, 'public.error_logs')", (bounds[1] + keep,))
+        lower, upper = bounds[1], bounds[1] + timedelta(days=1)
+        day_rows = conn.execute(
+            "select count(*) from public.error_logs where occurred_at >= %s and occurred_at < %s", (lower, upper)
+        ).fetchone()[0]
+        total = conn.execute("select count(*) from public.error_logs").fetchone()[0]
+        # Only the drop is timed: the partitions ahead of that day are made first.
+        conn.execute("select monitoring.ensure_day_partitions('public.error_logs', %s, %s + interval '8 days')",
+                     (upper + keep, upper + keep))  # fmt: skip
+    delete = timed_with_inserter(
+        url, "bench_plain.error_logs_10m",
+        "delete from bench_plain.error_logs_10m where occurred_at >= %s and occurred_at < %s", (lower, upper),
+    )  # fmt: skip
+    drop = timed_with_inserter(
+        url, "public.error_logs",
+        "select * from monitoring.maintain_partitions(%s, 'public.error_logs')", (upper + keep,),
+    )  # fmt: skip
+    with psycopg.connect(url, autocommit=True) as conn:
+        left = conn.execute(
+            "select count(*) from public.error_logs where occurred_at >= %s and occurred_at < %s", (lower, upper)
+        ).fetchone()[0]
+    if delete[3] != day_rows or left != 0:
+        raise RuntimeError(f"retention removed the wrong rows: DELETE {delete[3]}, day {day_rows}, left {left}")
+    print(f"\nremoving one day ({day_rows:,} rows) of error_logs ({total:,} rows), with a client inserting throughout:")
+    print(f"{'method':<34}{'seconds':>10}{'longest insert ms':>19}{'median insert ms before':>25}")
+    print(f"{'DELETE (plain table, time index)':<34}{delete[0]:>10.3f}{delete[1]:>19.1f}{delete[2]:>25.1f}")
+    print(f"{'partition drop (maintain_partitions)':<34}{drop[0]:>10.3f}{drop[1]:>19.1f}{drop[2]:>25.1f}")
+    ratio = delete[0] / drop[0]
+    print(
+        f"DELETE / drop: {ratio:.0f}x ({'meets' if ratio >= TARGET_RATIO else 'MISSES'} the target of at least "
+        f"{TARGET_RATIO:.0f}x); longest insert during the drop: {drop[1]:.1f} ms "
+        f"({'meets' if drop[1] <= TARGET_WAIT_MS else 'MISSES'} the target of at most {TARGET_WAIT_MS:.0f} ms)"
+    )

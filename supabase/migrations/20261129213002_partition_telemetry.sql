@@ -1,0 +1,8 @@
+-- Keep the four telemetry tables in partitions of one UTC day each (monitoring.partition_by_day): rules read only
+-- the partitions of their window and retention drops whole days. On a database whose tables already hold rows,
+-- the rows are copied across (ids kept) in this migration's transaction; a table too large to copy under a lock,
+-- or with dependants that cannot be carried over, stops the migration with the way out (docs/partitioning.md).
+select monitoring.partition_by_day('public.error_logs', 'occurred_at');
+select monitoring.partition_by_day('public.performance_metrics', 'recorded_at');
+select monitoring.partition_by_day('public.sms_delivery_log', 'created_at');
+select monitoring.partition_by_day('public.email_delivery_log', 'created_at');

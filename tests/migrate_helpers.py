@@ -1,0 +1,26 @@
+"""Migrating a test database only up to a given migration, as an older release left it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import psycopg
+
+from supalert import migrations
+from supalert.paths import migrations_dir
+
+FIRST_RELEASE = "20261129191000"  # the newest migration of the first landed release
+
+
+def migrate_through(conn: psycopg.Connection, version: str, scratch: Path) -> None:
+    """Apply the project's migrations up to and including `version` (copied to `scratch`, which must be empty)."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    for item in migrations.discover(migrations_dir()):
+        if item.version <= version:
+            shutil.copy(item.path, scratch / item.path.name)
+    migrations.migrate(conn, scratch, report=lambda _line: None)
+
+
+def migrate_to_head(conn: psycopg.Connection) -> migrations.MigrateResult:
+    return migrations.migrate(conn, migrations_dir(), report=lambda _line: None)

@@ -1,0 +1,56 @@
+"""Which relations a statement's plans read sequentially at length, nested statements included (auto_explain with
+ANALYZE, plans sent to the client as notices). A Seq Scan counts when it examined more than `min_rows` rows: an
+EXISTS probe that stops at the first row, or a partition pruned at run time, is not a scan of the table. Used by
+tests/test_access_paths.py and bench/scale.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import psycopg
+
+TELEMETRY_PREFIXES = ("error_logs", "performance_metrics", "sms_delivery_log", "email_delivery_log")
+
+
+def walk(node: dict) -> Iterator[dict]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from walk(child)
+
+
+def seq_scans(conn: psycopg.Connection, statement: str, params: tuple = (), min_rows: int = 1000) -> list[str]:
+    """Run `statement` (superuser connection) and return the relations any of its plans read with a Seq Scan that
+    examined more than `min_rows` rows, nested statements in functions included."""
+    plans: list[dict] = []
+
+    def collect(diag: psycopg.errors.Diagnostic) -> None:
+        text = diag.message_primary or ""
+        if "{" in text:
+            plans.append(json.loads(text[text.index("{") :]))
+
+    conn.add_notice_handler(collect)
+    try:
+        with conn.transaction():
+            conn.execute("load 'auto_explain'")
+            for name, value in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_format", "json"),
+                                ("log_level", "notice"), ("log_analyze", "on"), ("log_timing", "off")):  # fmt: skip
+                conn.execute(f"set local auto_explain.{name} = '{value}'")
+            conn.execute(statement, params).fetchall()
+    finally:
+        conn.remove_notice_handler(collect)
+    return [
+        node["Relation Name"]
+        for plan in plans
+        for node in walk(plan["Plan"])
+        if node.get("Node Type") == "Seq Scan" and "Relation Name" in node and examined(node) > min_rows
+    ]
+
+
+def examined(node: dict) -> float:
+    """Rows a scan node read: those it returned plus those its filter removed, over all its loops."""
+    return (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 0)
+
+
+def telemetry_seq_scans(conn: psycopg.Connection, statement: str, params: tuple = ()) -> list[str]:
+    return [r for r in seq_scans(conn, statement, params) if r.startswith(TELEMETRY_PREFIXES)]
