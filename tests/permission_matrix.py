@@ -92,6 +92,7 @@ for _name in (
     "breaches(numeric,text,numeric)",
     "build_digest(timestamp with time zone)",
     "describe_interval(interval)",
+    "drop_detached_partitions()",
     "ensure_day_partitions(regclass,timestamp with time zone,timestamp with time zone)",
     "function_calls_today(timestamp with time zone)",
     "maintain_partitions(timestamp with time zone,text)",

@@ -1,11 +1,12 @@
 -- monitoring.maintain_partitions(now, table): returns one row per table kept (monitoring.partitioned_tables, or only
 -- p_table). For each: creates the day partitions from today through `premake` ahead; moves rows that landed in the
 -- default partition into partitions of their own day (unless that day is past the premake horizon: far-future rows
--- wait in the default until their day comes within it); and, when the table has an enabled retention policy, drops
--- every partition wholly older than now - keep and deletes expired rows from the default partition (in batches of
--- at most 50,000). Dropping a partition locks the parent for a moment; lock_timeout (50 ms) keeps an inserter from
--- queueing behind a drop that waits on a long query: the drop is skipped and retried on the next run, and counted
--- in lock_timeouts. Each run is logged in monitoring.retention_runs. Owner only (pg_cron job supalert-partitions).
+-- wait in the default until their day comes within it); and, when the table has an enabled retention policy,
+-- detaches every partition wholly older than now - keep (its rows leave the table at once; the next run drops the
+-- detached table, see monitoring.drop_detached_partitions) and deletes expired rows from the default partition (at
+-- most 50,000 a run). Detaching locks the parent for a moment; lock_timeout (50 ms) keeps inserts from queueing
+-- behind a detach that waits on a long query: it is skipped, counted in lock_timeouts and retried on the next run.
+-- Each run is logged in monitoring.retention_runs. Owner only (pg_cron job supalert-partitions).
 create or replace function monitoring.maintain_partitions(
     p_now timestamptz default pg_catalog.now(),
     p_table text default null
@@ -37,6 +38,9 @@ begin
             using errcode = 'no_data_found',
                   hint = 'See select * from monitoring.partitioned_tables; convert a table with monitoring.partition_by_day().';
     end if;
+    -- Partitions detached by an earlier run: their rows left the table then, their files go now, without a lock on
+    -- the parent (a drop in the same transaction as the detach would hold that lock while the files are unlinked).
+    perform monitoring.drop_detached_partitions();
     for v_kept in
         select k.* from monitoring.partitioned_tables as k
          where p_table is null or k.table_name = p_table
@@ -92,7 +96,10 @@ begin
                  order by b.upper_bound
             loop
                 begin
-                    execute pg_catalog.format('drop table %s', v_partition.partition);
+                    execute pg_catalog.format('alter table %s detach partition %s', v_table, v_partition.partition);
+                    execute pg_catalog.format('comment on table %s is %L', v_partition.partition,
+                        pg_catalog.format('supalert: expired, detached from %s at %s; dropped by the next maintenance',
+                                          v_table, p_now));
                     v_dropped := v_dropped + 1;
                 exception when lock_not_available then
                     v_timeouts := v_timeouts + 1;
@@ -120,6 +127,6 @@ end;
 $$;
 
 comment on function monitoring.maintain_partitions(timestamptz, text) is
-'Creates day partitions ahead, empties the default partition into them, drops expired partitions. Owner only.';
+'Creates day partitions ahead, empties the default partition into them, detaches expired ones. Owner only.';
 
 revoke execute on function monitoring.maintain_partitions(timestamptz, text) from public, anon, authenticated;

@@ -1,13 +1,13 @@
 -- monitoring.partition_by_day(table, time column, premake): returns what it did, as text. Turns an ordinary table
 -- into one partitioned by UTC day on p_column and registers it in monitoring.partitioned_tables; a table already
 -- partitioned is only registered. The rows are copied, ids and all, into day partitions (far-future ones into the
--- default partition) under an ACCESS EXCLUSIVE lock, so inserts wait until the migration commits; the old table's
--- columns, defaults, identity, checks, indexes, RLS policies, grants, owner, comments and publications are carried
--- over; its primary key becomes (p_column, old key columns), since a partitioned table's keys must include
--- p_column, and it replaces a plain index on p_column alone. It refuses, naming the
--- object and the way out, what it cannot carry over safely: a table over supalert.convert_max_rows rows (default
--- 2,000,000), triggers, views or foreign keys that depend on the table, unique keys without p_column, generated
--- columns, inheritance, column-level grants. See docs/partitioning.md. Owner only (migrations).
+-- default partition) under an ACCESS EXCLUSIVE lock, so inserts wait until the migration commits. Carried over:
+-- columns, defaults, identity, checks, indexes, unique and foreign keys, RLS policies, grants, owner, comments and
+-- publications. The primary key becomes (p_column, old key columns), since a partitioned table's keys must include
+-- p_column, and it replaces a plain index on p_column alone. Refused, naming the object and the way out: a table
+-- over supalert.convert_max_rows rows (default 2,000,000), triggers, views or foreign keys that depend on the
+-- table, unique keys without p_column, exclusion constraints, generated columns, inheritance, column-level grants.
+-- See docs/partitioning.md. Owner only (migrations).
 create or replace function monitoring.partition_by_day(
     p_table text,
     p_column text,
@@ -34,6 +34,7 @@ declare
     v_pk_name text;
     v_indexes text[];
     v_policies text[];
+    v_constraints text[];
     v_acl aclitem[];
     v_rls boolean;
     v_force_rls boolean;
@@ -88,9 +89,12 @@ begin
           union all
           select pg_catalog.format('unique key %I without %I', k.conname, p_column)
             from pg_catalog.pg_constraint as k
-           where k.conrelid = v_table and k.contype in ('u', 'x')
+           where k.conrelid = v_table and k.contype = 'u'
              and not exists (select from pg_catalog.pg_attribute as a
                               where a.attrelid = v_table and a.attname = p_column and a.attnum = any (k.conkey))
+          union all
+          select pg_catalog.format('exclusion constraint %I', k.conname)
+            from pg_catalog.pg_constraint as k where k.conrelid = v_table and k.contype = 'x'
           union all
           select pg_catalog.format('unique index %s', i.indexrelid::regclass)
             from pg_catalog.pg_index as i
@@ -149,6 +153,12 @@ begin
                ' with check (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')'
            ) order by p.polname) into v_policies
       from pg_catalog.pg_policy as p where p.polrelid = v_table;
+    -- Unique keys (with p_column) and this table's own foreign keys; LIKE copies neither.
+    select pg_catalog.array_agg(pg_catalog.format('alter table %s add constraint %I %s', p_table, k.conname,
+                                                  pg_catalog.pg_get_constraintdef(k.oid)) order by k.conname)
+      into v_constraints
+      from pg_catalog.pg_constraint as k
+     where k.conrelid = v_table and k.contype in ('u', 'f');
     select pg_catalog.array_agg(pub.pubname) into v_publications
       from pg_catalog.pg_publication_rel as pr join pg_catalog.pg_publication as pub on pub.oid = pr.prpubid
      where pr.prrelid = v_table;
@@ -209,6 +219,9 @@ begin
         );
     end if;
     foreach v_statement in array coalesce(v_indexes, '{}') loop
+        execute v_statement;
+    end loop;
+    foreach v_statement in array coalesce(v_constraints, '{}') loop
         execute v_statement;
     end loop;
     if v_rls then

@@ -1,8 +1,8 @@
 -- monitoring.rollup_function_calls(now): returns how many hours it rolled up. Counts the edge_function rows of
 -- public.performance_metrics for every closed UTC hour of p_now's day not yet in monitoring.function_call_hours. An
--- hour is closed an hour after it ends: rows written later than that with an older recorded_at are not counted.
--- Each hour is counted once (about a day's rows over a day), so the daily quota rule reads at most two open hours
--- of raw rows instead of the whole day. Owner only (monitoring.evaluate runs it before the rules).
+-- hour is closed 10 minutes after it ends: rows written later than that with an older recorded_at are not counted.
+-- Each hour is counted once (about a day's rows over a day), so the daily quota rule reads at most 70 minutes of
+-- raw rows instead of the whole day. Owner only (monitoring.evaluate runs it before the rules).
 create or replace function monitoring.rollup_function_calls(p_now timestamptz default pg_catalog.now())
 returns integer
 language plpgsql
@@ -10,7 +10,9 @@ set search_path = ''
 as $$
 declare
     v_day_start timestamptz := pg_catalog.date_trunc('day', p_now, 'UTC');
-    v_last_closed timestamptz := pg_catalog.date_trunc('hour', p_now, 'UTC') - interval '2 hours';
+    -- The last hour that ended at least 10 minutes ago.
+    v_last_closed timestamptz :=
+        pg_catalog.date_trunc('hour', p_now - interval '10 minutes', 'UTC') - interval '1 hour';
     v_rolled integer;
 begin
     -- Every run rolls up all the day's missing hours, so the last closed one being there means nothing is missing.

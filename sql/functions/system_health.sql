@@ -8,6 +8,8 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+-- Small queries over many partitions: JIT compilation would cost more than it saves (see monitoring.evaluate).
+set jit = off
 as $$
 declare
     v_settings monitoring.settings;

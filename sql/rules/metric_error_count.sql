@@ -39,7 +39,12 @@ begin
                 monitoring.describe_interval(p_rule.time_window)
             )
         ),
-        (select pg_catalog.max(x.occurred_at) from public.error_logs as x) is null
+        -- A row in the window (of any severity) settles it without looking at the rest of the table.
+        case when exists (select from public.error_logs as x
+                           where x.occurred_at > p_now - p_rule.time_window and x.occurred_at <= p_now)
+            then false
+            else (select pg_catalog.max(x.occurred_at) from public.error_logs as x) is null
+        end
       from counted as c, wanted as w;
 end;
 $$;

@@ -19,7 +19,8 @@ begin
                   from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as x (severity))
                as severities
     ),
-    counted as (
+    -- Materialized: its two counts are used several times below and must run once each.
+    counted as materialized (
         select
             (select pg_catalog.count(*)
                from public.error_logs as e, wanted as w

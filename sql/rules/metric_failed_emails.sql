@@ -20,7 +20,12 @@ begin
             'summary', pg_catalog.format(
                 '%s email(s) failed in the last %s', c.failed, monitoring.describe_interval(p_rule.time_window))
         ),
-        (select pg_catalog.max(x.created_at) from public.email_delivery_log as x) is null
+        -- A row in the window settles it without looking at the rest of the table.
+        case when exists (select from public.email_delivery_log as x
+                           where x.created_at > p_now - p_rule.time_window and x.created_at <= p_now)
+            then false
+            else (select pg_catalog.max(x.created_at) from public.email_delivery_log as x) is null
+        end
       from (
           select pg_catalog.count(*) as failed
             from public.email_delivery_log as e

@@ -22,8 +22,8 @@ begin
             'rule', p_rule.key,
             'summary', pg_catalog.format('%s edge-function call(s) so far on %s (UTC)', v_calls, v_day_start::date)
         ),
-        -- No index leads with recorded_at: exists stops at the first row of the first partition instead.
-        not exists (select from public.performance_metrics);
+        -- Calls today settle it; otherwise exists stops at the first row of the first partition.
+        case when v_calls > 0 then false else not exists (select from public.performance_metrics) end;
 end;
 $$;
 

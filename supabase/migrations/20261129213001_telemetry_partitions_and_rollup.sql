@@ -1,4 +1,4 @@
--- 20261129215140_telemetry_partitions_and_rollup: written by `python deploy.py new-migration telemetry_partitions_and_rollup`.
+-- 20261129221836_telemetry_partitions_and_rollup: written by `python deploy.py new-migration telemetry_partitions_and_rollup`.
 -- Blocks between supalert:source and supalert:end are copies of sql/; change sql/ and generate a new
 -- migration instead of editing them. Hand-written statements may go above or below the blocks.
 
@@ -132,6 +132,41 @@ comment on function monitoring.describe_interval(interval) is
 revoke execute on function monitoring.describe_interval(interval) from public, anon, authenticated;
 -- supalert:end sql/functions/describe_interval.sql
 
+-- supalert:source sql/functions/drop_detached_partitions.sql sha256=a28466651a7970e2884ebf8e82f94c56f3de0058b759fc352d4fe08e07733196
+-- monitoring.drop_detached_partitions(): returns how many tables it dropped. Drops the tables of schema
+-- supalert_partitions that monitoring.maintain_partitions detached as expired (marked by their comment), in a
+-- transaction that locks only them. A partition a DBA detached by hand to keep is not touched. Owner only
+-- (monitoring.maintain_partitions runs it first; a DBA may run it to free the space at once).
+create or replace function monitoring.drop_detached_partitions()
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_table regclass;
+    v_dropped integer := 0;
+begin
+    for v_table in
+        select c.oid::regclass
+          from pg_catalog.pg_class as c
+         where c.relnamespace = 'supalert_partitions'::pg_catalog.regnamespace
+           and c.relkind = 'r' and not c.relispartition
+           and pg_catalog.obj_description(c.oid, 'pg_class') like 'supalert: expired, detached from %'
+         order by c.relname
+    loop
+        execute pg_catalog.format('drop table %s', v_table);
+        v_dropped := v_dropped + 1;
+    end loop;
+    return v_dropped;
+end;
+$$;
+
+comment on function monitoring.drop_detached_partitions() is
+'Drops the expired partitions monitoring.maintain_partitions detached. Owner only.';
+
+revoke execute on function monitoring.drop_detached_partitions() from public, anon, authenticated;
+-- supalert:end sql/functions/drop_detached_partitions.sql
+
 -- supalert:source sql/functions/ensure_day_partitions.sql sha256=7027dd98365dd8813d3cbc4163987743f993687bd9d841292350c726974265f3
 -- monitoring.ensure_day_partitions(table, from, to): returns how many partitions it created. Gives every UTC day
 -- from p_from's day through p_to's day its own partition of p_table, supalert_partitions.<table>_<yyyymmdd>. Rows
@@ -211,7 +246,7 @@ revoke execute on function monitoring.ensure_day_partitions(regclass, timestampt
 from public, anon, authenticated;
 -- supalert:end sql/functions/ensure_day_partitions.sql
 
--- supalert:source sql/functions/evaluate.sql sha256=64f21ad4c4321dc36d2c8c13652ca42689973c9165ae66e2204cac8ce6629b64
+-- supalert:source sql/functions/evaluate.sql sha256=75580dc89a8679ad6029c1b494e842c38202e10cbc72c1cab1f187728d4df795
 -- monitoring.evaluate(rule default null, now default now()): one row per series evaluated
 -- (rule, labels, value, threshold, state, alert_id, summary), so a DBA sees the answer in psql.
 -- With no rule: every enabled rule that is due (its evaluation_interval has passed since its last run), then the
@@ -226,6 +261,9 @@ returns table (
 language plpgsql
 security definer
 set search_path = ''
+-- The rules' queries are small, but over many partitions their generic plans' cost estimates pass jit_above_cost:
+-- compiling them would cost about 100 ms a call for nothing.
+set jit = off
 as $$
 #variable_conflict use_column
 declare
@@ -388,15 +426,16 @@ comment on function monitoring.function_calls_today(timestamptz) is
 revoke execute on function monitoring.function_calls_today(timestamptz) from public, anon, authenticated;
 -- supalert:end sql/functions/function_calls_today.sql
 
--- supalert:source sql/functions/maintain_partitions.sql sha256=feda1c493005e0b2be3274a0a5a7d93068d27d77065a17214b124f0fc1f35422
+-- supalert:source sql/functions/maintain_partitions.sql sha256=e414a36c40bc2e99ad07f9aa5012251f9b9b28665597399da0c6472e030a06c9
 -- monitoring.maintain_partitions(now, table): returns one row per table kept (monitoring.partitioned_tables, or only
 -- p_table). For each: creates the day partitions from today through `premake` ahead; moves rows that landed in the
 -- default partition into partitions of their own day (unless that day is past the premake horizon: far-future rows
--- wait in the default until their day comes within it); and, when the table has an enabled retention policy, drops
--- every partition wholly older than now - keep and deletes expired rows from the default partition (in batches of
--- at most 50,000). Dropping a partition locks the parent for a moment; lock_timeout (50 ms) keeps an inserter from
--- queueing behind a drop that waits on a long query: the drop is skipped and retried on the next run, and counted
--- in lock_timeouts. Each run is logged in monitoring.retention_runs. Owner only (pg_cron job supalert-partitions).
+-- wait in the default until their day comes within it); and, when the table has an enabled retention policy,
+-- detaches every partition wholly older than now - keep (its rows leave the table at once; the next run drops the
+-- detached table, see monitoring.drop_detached_partitions) and deletes expired rows from the default partition (at
+-- most 50,000 a run). Detaching locks the parent for a moment; lock_timeout (50 ms) keeps inserts from queueing
+-- behind a detach that waits on a long query: it is skipped, counted in lock_timeouts and retried on the next run.
+-- Each run is logged in monitoring.retention_runs. Owner only (pg_cron job supalert-partitions).
 create or replace function monitoring.maintain_partitions(
     p_now timestamptz default pg_catalog.now(),
     p_table text default null
@@ -428,6 +467,9 @@ begin
             using errcode = 'no_data_found',
                   hint = 'See select * from monitoring.partitioned_tables; convert a table with monitoring.partition_by_day().';
     end if;
+    -- Partitions detached by an earlier run: their rows left the table then, their files go now, without a lock on
+    -- the parent (a drop in the same transaction as the detach would hold that lock while the files are unlinked).
+    perform monitoring.drop_detached_partitions();
     for v_kept in
         select k.* from monitoring.partitioned_tables as k
          where p_table is null or k.table_name = p_table
@@ -483,7 +525,10 @@ begin
                  order by b.upper_bound
             loop
                 begin
-                    execute pg_catalog.format('drop table %s', v_partition.partition);
+                    execute pg_catalog.format('alter table %s detach partition %s', v_table, v_partition.partition);
+                    execute pg_catalog.format('comment on table %s is %L', v_partition.partition,
+                        pg_catalog.format('supalert: expired, detached from %s at %s; dropped by the next maintenance',
+                                          v_table, p_now));
                     v_dropped := v_dropped + 1;
                 exception when lock_not_available then
                     v_timeouts := v_timeouts + 1;
@@ -511,22 +556,22 @@ end;
 $$;
 
 comment on function monitoring.maintain_partitions(timestamptz, text) is
-'Creates day partitions ahead, empties the default partition into them, drops expired partitions. Owner only.';
+'Creates day partitions ahead, empties the default partition into them, detaches expired ones. Owner only.';
 
 revoke execute on function monitoring.maintain_partitions(timestamptz, text) from public, anon, authenticated;
 -- supalert:end sql/functions/maintain_partitions.sql
 
--- supalert:source sql/functions/partition_by_day.sql sha256=daa0d3fbc0a0324c2d6e8aa19d3efb62922893714bd0ec82e5c1009f066f96d2
+-- supalert:source sql/functions/partition_by_day.sql sha256=904f1a4cf227d41b5cf64e6a80d54c71b56e79456df585e0f19b0cb5eb7e104e
 -- monitoring.partition_by_day(table, time column, premake): returns what it did, as text. Turns an ordinary table
 -- into one partitioned by UTC day on p_column and registers it in monitoring.partitioned_tables; a table already
 -- partitioned is only registered. The rows are copied, ids and all, into day partitions (far-future ones into the
--- default partition) under an ACCESS EXCLUSIVE lock, so inserts wait until the migration commits; the old table's
--- columns, defaults, identity, checks, indexes, RLS policies, grants, owner, comments and publications are carried
--- over; its primary key becomes (p_column, old key columns), since a partitioned table's keys must include
--- p_column, and it replaces a plain index on p_column alone. It refuses, naming the
--- object and the way out, what it cannot carry over safely: a table over supalert.convert_max_rows rows (default
--- 2,000,000), triggers, views or foreign keys that depend on the table, unique keys without p_column, generated
--- columns, inheritance, column-level grants. See docs/partitioning.md. Owner only (migrations).
+-- default partition) under an ACCESS EXCLUSIVE lock, so inserts wait until the migration commits. Carried over:
+-- columns, defaults, identity, checks, indexes, unique and foreign keys, RLS policies, grants, owner, comments and
+-- publications. The primary key becomes (p_column, old key columns), since a partitioned table's keys must include
+-- p_column, and it replaces a plain index on p_column alone. Refused, naming the object and the way out: a table
+-- over supalert.convert_max_rows rows (default 2,000,000), triggers, views or foreign keys that depend on the
+-- table, unique keys without p_column, exclusion constraints, generated columns, inheritance, column-level grants.
+-- See docs/partitioning.md. Owner only (migrations).
 create or replace function monitoring.partition_by_day(
     p_table text,
     p_column text,
@@ -553,6 +598,7 @@ declare
     v_pk_name text;
     v_indexes text[];
     v_policies text[];
+    v_constraints text[];
     v_acl aclitem[];
     v_rls boolean;
     v_force_rls boolean;
@@ -607,9 +653,12 @@ begin
           union all
           select pg_catalog.format('unique key %I without %I', k.conname, p_column)
             from pg_catalog.pg_constraint as k
-           where k.conrelid = v_table and k.contype in ('u', 'x')
+           where k.conrelid = v_table and k.contype = 'u'
              and not exists (select from pg_catalog.pg_attribute as a
                               where a.attrelid = v_table and a.attname = p_column and a.attnum = any (k.conkey))
+          union all
+          select pg_catalog.format('exclusion constraint %I', k.conname)
+            from pg_catalog.pg_constraint as k where k.conrelid = v_table and k.contype = 'x'
           union all
           select pg_catalog.format('unique index %s', i.indexrelid::regclass)
             from pg_catalog.pg_index as i
@@ -668,6 +717,12 @@ begin
                ' with check (' || pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) || ')'
            ) order by p.polname) into v_policies
       from pg_catalog.pg_policy as p where p.polrelid = v_table;
+    -- Unique keys (with p_column) and this table's own foreign keys; LIKE copies neither.
+    select pg_catalog.array_agg(pg_catalog.format('alter table %s add constraint %I %s', p_table, k.conname,
+                                                  pg_catalog.pg_get_constraintdef(k.oid)) order by k.conname)
+      into v_constraints
+      from pg_catalog.pg_constraint as k
+     where k.conrelid = v_table and k.contype in ('u', 'f');
     select pg_catalog.array_agg(pub.pubname) into v_publications
       from pg_catalog.pg_publication_rel as pr join pg_catalog.pg_publication as pub on pub.oid = pr.prpubid
      where pr.prrelid = v_table;
@@ -728,6 +783,9 @@ begin
         );
     end if;
     foreach v_statement in array coalesce(v_indexes, '{}') loop
+        execute v_statement;
+    end loop;
+    foreach v_statement in array coalesce(v_constraints, '{}') loop
         execute v_statement;
     end loop;
     if v_rls then
@@ -810,12 +868,12 @@ comment on function monitoring.partition_key(regclass) is
 revoke execute on function monitoring.partition_key(regclass) from public, anon, authenticated;
 -- supalert:end sql/functions/partition_key.sql
 
--- supalert:source sql/functions/rollup_function_calls.sql sha256=4e2bc85414cf4b6cd21bc39d28b029614292fbc0d3e0eb0fd65c815d3edbecab
+-- supalert:source sql/functions/rollup_function_calls.sql sha256=4ee508489a98202396abe58a7efaa7f47704d609ed5a2603724e1aa23d7a1302
 -- monitoring.rollup_function_calls(now): returns how many hours it rolled up. Counts the edge_function rows of
 -- public.performance_metrics for every closed UTC hour of p_now's day not yet in monitoring.function_call_hours. An
--- hour is closed an hour after it ends: rows written later than that with an older recorded_at are not counted.
--- Each hour is counted once (about a day's rows over a day), so the daily quota rule reads at most two open hours
--- of raw rows instead of the whole day. Owner only (monitoring.evaluate runs it before the rules).
+-- hour is closed 10 minutes after it ends: rows written later than that with an older recorded_at are not counted.
+-- Each hour is counted once (about a day's rows over a day), so the daily quota rule reads at most 70 minutes of
+-- raw rows instead of the whole day. Owner only (monitoring.evaluate runs it before the rules).
 create or replace function monitoring.rollup_function_calls(p_now timestamptz default pg_catalog.now())
 returns integer
 language plpgsql
@@ -823,7 +881,9 @@ set search_path = ''
 as $$
 declare
     v_day_start timestamptz := pg_catalog.date_trunc('day', p_now, 'UTC');
-    v_last_closed timestamptz := pg_catalog.date_trunc('hour', p_now, 'UTC') - interval '2 hours';
+    -- The last hour that ended at least 10 minutes ago.
+    v_last_closed timestamptz :=
+        pg_catalog.date_trunc('hour', p_now - interval '10 minutes', 'UTC') - interval '1 hour';
     v_rolled integer;
 begin
     -- Every run rolls up all the day's missing hours, so the last closed one being there means nothing is missing.
@@ -851,7 +911,7 @@ comment on function monitoring.rollup_function_calls(timestamptz) is
 revoke execute on function monitoring.rollup_function_calls(timestamptz) from public, anon, authenticated;
 -- supalert:end sql/functions/rollup_function_calls.sql
 
--- supalert:source sql/functions/system_health.sql sha256=6e25e65a53dac5bbc0283ce5279c26a0c7b80d67ca66c57c966684491ba58da0
+-- supalert:source sql/functions/system_health.sql sha256=d2c4df09a09200f3d79cdf72119b8a88e6b5ecb760e8770ced74b44ebea795d5
 -- monitoring.system_health(now): one jsonb document for the dashboard's system-health page: errors in the last
 -- hour (and per minute), p50/p95 per edge function, active users, database size and function calls against the
 -- plan's limits, open alerts by severity, the last evaluation's age, the notification backlog and dead count.
@@ -862,6 +922,8 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+-- Small queries over many partitions: JIT compilation would cost more than it saves (see monitoring.evaluate).
+set jit = off
 as $$
 declare
     v_settings monitoring.settings;
@@ -1169,7 +1231,7 @@ comment on function monitoring.metric_duration(monitoring.rules, timestamptz) is
 revoke execute on function monitoring.metric_duration(monitoring.rules, timestamptz) from public, anon, authenticated;
 -- supalert:end sql/rules/metric_duration.sql
 
--- supalert:source sql/rules/metric_error_count.sql sha256=a1f0995655582a6506df35a84098dafba7932b5209cdf003f70dfa3d440eebd9
+-- supalert:source sql/rules/metric_error_count.sql sha256=bb79cd14f40d02421e50f5e5f9cddb33cea1b71c312ee80a31a6adef791fa67e
 -- monitoring.metric_error_count(rule, now): the number of public.error_logs rows in the rule's window whose
 -- severity is in params.severities (default high and critical, as the seed's check_error_rate_threshold counted).
 -- One series; zero errors in the window is a value, but a table that has never had a row is no data (nothing
@@ -1211,7 +1273,12 @@ begin
                 monitoring.describe_interval(p_rule.time_window)
             )
         ),
-        (select pg_catalog.max(x.occurred_at) from public.error_logs as x) is null
+        -- A row in the window (of any severity) settles it without looking at the rest of the table.
+        case when exists (select from public.error_logs as x
+                           where x.occurred_at > p_now - p_rule.time_window and x.occurred_at <= p_now)
+            then false
+            else (select pg_catalog.max(x.occurred_at) from public.error_logs as x) is null
+        end
       from counted as c, wanted as w;
 end;
 $$;
@@ -1223,7 +1290,7 @@ revoke execute on function monitoring.metric_error_count(monitoring.rules, times
 from public, anon, authenticated;
 -- supalert:end sql/rules/metric_error_count.sql
 
--- supalert:source sql/rules/metric_error_rate_percentage.sql sha256=8f98a02dd4b8d769f055da334bca132c0f0055d59f5e5e10ea93809c3834ae21
+-- supalert:source sql/rules/metric_error_rate_percentage.sql sha256=fbc8157a0a3ef09a5da674045cb8e14bd7401b5b499151b2b430e09e671003ea
 -- monitoring.metric_error_rate_percentage(rule, now): errors per 100 requests in the window. Errors: public.error_logs
 -- rows in the window (all severities, or params.severities). Requests: public.performance_metrics rows with
 -- metric_type 'edge_function' in the window, since every edge function logs one timing per call (the seed's
@@ -1245,7 +1312,8 @@ begin
                   from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as x (severity))
                as severities
     ),
-    counted as (
+    -- Materialized: its two counts are used several times below and must run once each.
+    counted as materialized (
         select
             (select pg_catalog.count(*)
                from public.error_logs as e, wanted as w
@@ -1280,7 +1348,7 @@ revoke execute on function monitoring.metric_error_rate_percentage(monitoring.ru
 from public, anon, authenticated;
 -- supalert:end sql/rules/metric_error_rate_percentage.sql
 
--- supalert:source sql/rules/metric_failed_emails.sql sha256=d8438e28ba5b67f9892679f9f9a6282f26f671696647e26828636494ac495c8c
+-- supalert:source sql/rules/metric_failed_emails.sql sha256=29a478ec35dff4aee8c4fbeefea1dcff4892458d823fad731ac33481d5f115ad
 -- monitoring.metric_failed_emails(rule, now): public.email_delivery_log rows in the window whose delivery_status is
 -- 'failed'. A table that has never had a row is no data. Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_failed_emails(p_rule monitoring.rules, p_now timestamptz)
@@ -1303,7 +1371,12 @@ begin
             'summary', pg_catalog.format(
                 '%s email(s) failed in the last %s', c.failed, monitoring.describe_interval(p_rule.time_window))
         ),
-        (select pg_catalog.max(x.created_at) from public.email_delivery_log as x) is null
+        -- A row in the window settles it without looking at the rest of the table.
+        case when exists (select from public.email_delivery_log as x
+                           where x.created_at > p_now - p_rule.time_window and x.created_at <= p_now)
+            then false
+            else (select pg_catalog.max(x.created_at) from public.email_delivery_log as x) is null
+        end
       from (
           select pg_catalog.count(*) as failed
             from public.email_delivery_log as e
@@ -1357,7 +1430,7 @@ revoke execute on function monitoring.metric_failed_gift_cards(monitoring.rules,
 from public, anon, authenticated;
 -- supalert:end sql/rules/metric_failed_gift_cards.sql
 
--- supalert:source sql/rules/metric_function_calls_today.sql sha256=1bed34e2ce98a2b2ad16f73869ccf7ca1381b22b6eca2961f31920c21440a812
+-- supalert:source sql/rules/metric_function_calls_today.sql sha256=4b28755ad59d0a1da3c538779ab0bab8ce2cb4ddc70db3c58695d608c34266ad
 -- monitoring.metric_function_calls_today(rule, now): edge-function calls since midnight UTC of p_now's day, counted
 -- as public.performance_metrics rows with metric_type 'edge_function' (one per call). Plan quotas reset daily, so
 -- the window is the calendar day, not a sliding 24 hours. Counted by monitoring.function_calls_today (an hourly
@@ -1382,8 +1455,8 @@ begin
             'rule', p_rule.key,
             'summary', pg_catalog.format('%s edge-function call(s) so far on %s (UTC)', v_calls, v_day_start::date)
         ),
-        -- No index leads with recorded_at: exists stops at the first row of the first partition instead.
-        not exists (select from public.performance_metrics);
+        -- Calls today settle it; otherwise exists stops at the first row of the first partition.
+        case when v_calls > 0 then false else not exists (select from public.performance_metrics) end;
 end;
 $$;
 
