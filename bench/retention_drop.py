@@ -87,17 +87,24 @@ def compare_retention(tc: TestCluster, dbname: str, rows: int) -> None:
             "select count(*) from public.error_logs where occurred_at >= %s and occurred_at < %s", (lower, upper)
         ).fetchone()[0]
         total = conn.execute("select count(*) from public.error_logs").fetchone()[0]
-        # Only the drop is timed: the partitions ahead of that day are made first.
-        conn.execute("select monitoring.ensure_day_partitions('public.error_logs', %s, %s + interval '8 days')",
+        # The partitions ahead of the job's "now" are made first, so it only removes.
+        conn.execute("select monitoring.ensure_day_partitions('public.error_logs', %s, %s + interval '9 days')",
                      (upper + keep, upper + keep))  # fmt: skip
     delete = timed_with_inserter(
         url, "bench_plain.error_logs_10m",
         ("delete from bench_plain.error_logs_10m where occurred_at >= %s and occurred_at < %s", (lower, upper)),
     )  # fmt: skip
-    # As the hourly job does it: detach (the rows leave the table), commit, then drop the detached table's files.
+    # The same day by the statements the job issues: detach (the rows leave the table), then drop, each committed.
+    partition = f"supalert_partitions.error_logs_{lower:%Y%m%d}"
     drop = timed_with_inserter(
         url, "public.error_logs",
-        ("select * from monitoring.maintain_partitions(%s, 'public.error_logs')", (upper + keep,)),
+        (f"alter table public.error_logs detach partition {partition}", ()), (f"drop table {partition}", ()),
+    )  # fmt: skip
+    # The next day by the hourly job itself, bookkeeping included: maintain_partitions (which detaches it), then
+    # drop_detached_partitions.
+    job = timed_with_inserter(
+        url, "public.error_logs",
+        ("select * from monitoring.maintain_partitions(%s, 'public.error_logs')", (upper + keep + timedelta(days=1),)),
         ("select monitoring.drop_detached_partitions()", ()),
     )  # fmt: skip
     with psycopg.connect(url, autocommit=True) as conn:
@@ -110,9 +117,11 @@ def compare_retention(tc: TestCluster, dbname: str, rows: int) -> None:
     print(f"{'method':<34}{'seconds':>10}{'longest insert ms':>19}{'median insert ms before':>25}")
     print(f"{'DELETE (plain table, time index)':<34}{delete[0]:>10.3f}{delete[1]:>19.1f}{delete[2]:>25.1f}")
     print(f"{'partition detach + drop':<34}{drop[0]:>10.3f}{drop[1]:>19.1f}{drop[2]:>25.1f}")
+    print(f"{'the hourly job (next day)':<34}{job[0]:>10.3f}{job[1]:>19.1f}{job[2]:>25.1f}")
     ratio = delete[0] / drop[0]
+    waited = max(drop[1], job[1])
     print(
         f"DELETE / drop: {ratio:.0f}x ({'meets' if ratio >= TARGET_RATIO else 'MISSES'} the target of at least "
-        f"{TARGET_RATIO:.0f}x); longest insert during the drop: {drop[1]:.1f} ms "
-        f"({'meets' if drop[1] <= TARGET_WAIT_MS else 'MISSES'} the target of at most {TARGET_WAIT_MS:.0f} ms)"
+        f"{TARGET_RATIO:.0f}x); longest insert during the drop or the job: {waited:.1f} ms "
+        f"({'meets' if waited <= TARGET_WAIT_MS else 'MISSES'} the target of at most {TARGET_WAIT_MS:.0f} ms)"
     )

@@ -1,7 +1,7 @@
 """Benchmark: evaluation cost against table size, the seed's checks side by side, insert cost, and retention by
 partition drop against DELETE, all in one run on one throwaway cluster with production durability (fsync on).
 
-    .venv/bin/python -m bench.scale [--sizes 100000,1000000,10000000] [--runs 7] [--pgbench-seconds 15]
+    .venv/bin/python -m bench.scale [--sizes 100000,1000000,10000000] [--runs 7] [--pgbench-seconds 10]
 
 Prints every figure with its target and writes bench/results/scale.png (time per evaluation against rows).
 Nothing here asserts a time; the targets are read off the printed ratios.
@@ -195,7 +195,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000,10000000", help="telemetry rows, comma-separated")
     parser.add_argument("--runs", type=int, default=7, help="evaluations per size (the median is reported)")
     parser.add_argument("--seed-runs", type=int, default=3, help="runs of the seed's checks per size")
-    parser.add_argument("--pgbench-seconds", type=int, default=15, help="length of each pgbench run")
+    parser.add_argument("--pgbench-seconds", type=int, default=10, help="length of each pgbench run")
     parser.add_argument("--retention-rows", type=int, default=10_000_000, help="rows in the retention table")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))

@@ -96,7 +96,7 @@ for _name in (
     "ensure_day_partitions(regclass,timestamp with time zone,timestamp with time zone)",
     "function_calls_today(timestamp with time zone)",
     "maintain_partitions(timestamp with time zone,text)",
-    "partition_by_day(text,text,interval)",
+    "partition_by_day(text,text,interval,text[])",
     "partition_key(regclass)",
     "rollup_function_calls(timestamp with time zone)",
     "enqueue_notifications(uuid,text,timestamp with time zone)",

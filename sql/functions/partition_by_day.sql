@@ -1,17 +1,19 @@
--- monitoring.partition_by_day(table, time column, premake): returns what it did, as text. Turns an ordinary table
+-- monitoring.partition_by_day(table, time column, premake, include): returns what it did, as text. Turns an ordinary table
 -- into one partitioned by UTC day on p_column and registers it in monitoring.partitioned_tables; a table already
 -- partitioned is only registered. The rows are copied, ids and all, into day partitions (far-future ones into the
 -- default partition) under an ACCESS EXCLUSIVE lock, so inserts wait until the migration commits. Carried over:
 -- columns, defaults, identity, checks, indexes, unique and foreign keys, RLS policies, grants, owner, comments and
--- publications. The primary key becomes (p_column, old key columns), since a partitioned table's keys must include
--- p_column, and it replaces a plain index on p_column alone. Refused, naming the object and the way out: a table
+-- publications. The primary key becomes (p_column, old key columns) include (p_include), since a partitioned table's
+-- keys must include p_column; it replaces a plain index on p_column alone, and the included columns let the rules
+-- answer from the index alone. Refused, naming the object and the way out: a table
 -- over supalert.convert_max_rows rows (default 2,000,000), triggers, views or foreign keys that depend on the
 -- table, unique keys without p_column, exclusion constraints, generated columns, inheritance, column-level grants.
 -- See docs/partitioning.md. Owner only (migrations).
 create or replace function monitoring.partition_by_day(
     p_table text,
     p_column text,
-    p_premake interval default '7 days'
+    p_premake interval default '7 days',
+    p_include text[] default '{}'
 )
 returns text
 language plpgsql
@@ -212,10 +214,14 @@ begin
 
     if v_pk is not null then
         execute pg_catalog.format(
-            'alter table %s add constraint %I primary key (%s)', v_table, v_pk_name,
+            'alter table %s add constraint %I primary key (%s)%s', v_table, v_pk_name,
             (select pg_catalog.string_agg(pg_catalog.quote_ident(k.c), ', ' order by k.n)
                from pg_catalog.unnest(array[p_column] || pg_catalog.array_remove(v_pk, p_column))
-                    with ordinality as k (c, n))
+                    with ordinality as k (c, n)),
+            case when pg_catalog.cardinality(p_include) > 0 then
+                (select ' include (' || pg_catalog.string_agg(pg_catalog.quote_ident(k.c), ', ' order by k.n) || ')'
+                   from pg_catalog.unnest(p_include) with ordinality as k (c, n))
+            else '' end
         );
     end if;
     foreach v_statement in array coalesce(v_indexes, '{}') loop
@@ -265,7 +271,7 @@ begin
 end;
 $$;
 
-comment on function monitoring.partition_by_day(text, text, interval) is
+comment on function monitoring.partition_by_day(text, text, interval, text[]) is
 'Converts a table into daily range partitions (rows, keys, indexes, RLS, grants carried over). Owner only.';
 
-revoke execute on function monitoring.partition_by_day(text, text, interval) from public, anon, authenticated;
+revoke execute on function monitoring.partition_by_day(text, text, interval, text[]) from public, anon, authenticated;

@@ -1,4 +1,4 @@
--- 20261129221836_telemetry_partitions_and_rollup: written by `python deploy.py new-migration telemetry_partitions_and_rollup`.
+-- 20261129225136_telemetry_partitions_and_rollup: written by `python deploy.py new-migration telemetry_partitions_and_rollup`.
 -- Blocks between supalert:source and supalert:end are copies of sql/; change sql/ and generate a new
 -- migration instead of editing them. Hand-written statements may go above or below the blocks.
 
@@ -561,21 +561,23 @@ comment on function monitoring.maintain_partitions(timestamptz, text) is
 revoke execute on function monitoring.maintain_partitions(timestamptz, text) from public, anon, authenticated;
 -- supalert:end sql/functions/maintain_partitions.sql
 
--- supalert:source sql/functions/partition_by_day.sql sha256=904f1a4cf227d41b5cf64e6a80d54c71b56e79456df585e0f19b0cb5eb7e104e
--- monitoring.partition_by_day(table, time column, premake): returns what it did, as text. Turns an ordinary table
+-- supalert:source sql/functions/partition_by_day.sql sha256=b99f50efc6baeea9d0e182f54c388c5430cce76349e861ddac6ec46defcf68e4
+-- monitoring.partition_by_day(table, time column, premake, include): returns what it did, as text. Turns an ordinary table
 -- into one partitioned by UTC day on p_column and registers it in monitoring.partitioned_tables; a table already
 -- partitioned is only registered. The rows are copied, ids and all, into day partitions (far-future ones into the
 -- default partition) under an ACCESS EXCLUSIVE lock, so inserts wait until the migration commits. Carried over:
 -- columns, defaults, identity, checks, indexes, unique and foreign keys, RLS policies, grants, owner, comments and
--- publications. The primary key becomes (p_column, old key columns), since a partitioned table's keys must include
--- p_column, and it replaces a plain index on p_column alone. Refused, naming the object and the way out: a table
+-- publications. The primary key becomes (p_column, old key columns) include (p_include), since a partitioned table's
+-- keys must include p_column; it replaces a plain index on p_column alone, and the included columns let the rules
+-- answer from the index alone. Refused, naming the object and the way out: a table
 -- over supalert.convert_max_rows rows (default 2,000,000), triggers, views or foreign keys that depend on the
 -- table, unique keys without p_column, exclusion constraints, generated columns, inheritance, column-level grants.
 -- See docs/partitioning.md. Owner only (migrations).
 create or replace function monitoring.partition_by_day(
     p_table text,
     p_column text,
-    p_premake interval default '7 days'
+    p_premake interval default '7 days',
+    p_include text[] default '{}'
 )
 returns text
 language plpgsql
@@ -776,10 +778,14 @@ begin
 
     if v_pk is not null then
         execute pg_catalog.format(
-            'alter table %s add constraint %I primary key (%s)', v_table, v_pk_name,
+            'alter table %s add constraint %I primary key (%s)%s', v_table, v_pk_name,
             (select pg_catalog.string_agg(pg_catalog.quote_ident(k.c), ', ' order by k.n)
                from pg_catalog.unnest(array[p_column] || pg_catalog.array_remove(v_pk, p_column))
-                    with ordinality as k (c, n))
+                    with ordinality as k (c, n)),
+            case when pg_catalog.cardinality(p_include) > 0 then
+                (select ' include (' || pg_catalog.string_agg(pg_catalog.quote_ident(k.c), ', ' order by k.n) || ')'
+                   from pg_catalog.unnest(p_include) with ordinality as k (c, n))
+            else '' end
         );
     end if;
     foreach v_statement in array coalesce(v_indexes, '{}') loop
@@ -829,10 +835,10 @@ begin
 end;
 $$;
 
-comment on function monitoring.partition_by_day(text, text, interval) is
+comment on function monitoring.partition_by_day(text, text, interval, text[]) is
 'Converts a table into daily range partitions (rows, keys, indexes, RLS, grants carried over). Owner only.';
 
-revoke execute on function monitoring.partition_by_day(text, text, interval) from public, anon, authenticated;
+revoke execute on function monitoring.partition_by_day(text, text, interval, text[]) from public, anon, authenticated;
 -- supalert:end sql/functions/partition_by_day.sql
 
 -- supalert:source sql/functions/partition_key.sql sha256=44202507c7638c852afc3f4ee8f525e27b5df7d9cac65ad6b9ff458e6dc3584a
