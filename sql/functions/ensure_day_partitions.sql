@@ -2,7 +2,9 @@
 -- from p_from's day through p_to's day its own partition of p_table, supalert_partitions.<table>_<yyyymmdd>. Rows
 -- of that day already in the default partition move into the new partition in the same transaction, so none is
 -- lost. The partition is built detached and then attached, which locks the parent only in SHARE UPDATE EXCLUSIVE
--- mode: inserts and reads carry on. Owner only (monitoring.maintain_partitions, conversion, benchmarks).
+-- mode: inserts and reads carry on. A table without a default partition gets one first,
+-- supalert_partitions.<table>_default, so an insert for a day with no partition never fails. Every partition it makes
+-- has RLS on and no grants. Owner only (monitoring.maintain_partitions, conversion, benchmarks).
 create or replace function monitoring.ensure_day_partitions(p_table regclass, p_from timestamptz, p_to timestamptz)
 returns integer
 language plpgsql
@@ -27,6 +29,11 @@ begin
       from pg_catalog.pg_class as c
       join pg_catalog.pg_partitioned_table as p on p.partrelid = c.oid
      where c.oid = p_table;
+    if v_default is null then
+        execute pg_catalog.format('create table supalert_partitions.%I partition of %s default',
+                                  v_parent_name || '_default', p_table);
+        v_default := pg_catalog.format('supalert_partitions.%I', v_parent_name || '_default')::regclass;
+    end if;
     for v_day in
         select d::date from pg_catalog.generate_series(
             (p_from at time zone 'UTC')::date::timestamp, (p_to at time zone 'UTC')::date::timestamp, interval '1 day'
@@ -47,23 +54,25 @@ begin
         execute pg_catalog.format(
             'create table supalert_partitions.%I (like %s including defaults including constraints)', v_name, p_table
         );
-        if v_default is not null then
-            execute pg_catalog.format(
-                'with moved as (delete from %1$s where %2$I >= $1 and %2$I < $2 returning *)'
-                ' insert into supalert_partitions.%3$I select * from moved',
-                v_default, v_column, v_name
-            ) using v_lower, v_upper;
-        end if;
+        execute pg_catalog.format(
+            'with moved as (delete from %1$s where %2$I >= $1 and %2$I < $2 returning *)'
+            ' insert into supalert_partitions.%3$I select * from moved',
+            v_default, v_column, v_name
+        ) using v_lower, v_upper;
         execute pg_catalog.format(
             'alter table %s attach partition supalert_partitions.%I for values from (%L) to (%L)',
             p_table, v_name, v_lower, v_upper
         );
-        -- Unreachable for API roles anyway (no usage on the schema); RLS without policies denies direct access too.
-        execute pg_catalog.format('alter table supalert_partitions.%I enable row level security', v_name);
-        execute pg_catalog.format(
-            'revoke all on table supalert_partitions.%I from public, anon, authenticated, service_role', v_name
-        );
         v_created := v_created + 1;
+    end loop;
+    -- Unreachable for API roles anyway (no usage on the schema); RLS without policies denies direct access too.
+    for v_partition in
+        select c.oid::regclass
+          from pg_catalog.pg_inherits as i join pg_catalog.pg_class as c on c.oid = i.inhrelid
+         where i.inhparent = p_table and not c.relrowsecurity
+    loop
+        execute pg_catalog.format('alter table %s enable row level security', v_partition);
+        execute pg_catalog.format('revoke all on table %s from public, anon, authenticated, service_role', v_partition);
     end loop;
     return v_created;
 end;

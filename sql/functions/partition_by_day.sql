@@ -176,11 +176,9 @@ begin
         v_schema, v_name, v_table, p_column
     );
     v_new := pg_catalog.format('%I.%I', v_schema, v_name)::regclass;
-    execute pg_catalog.format('create table supalert_partitions.%I partition of %s default', v_name || '_default', v_new);
-    execute pg_catalog.format('alter table supalert_partitions.%I enable row level security', v_name || '_default');
-    execute pg_catalog.format('revoke all on table supalert_partitions.%I from public, anon, authenticated, service_role',
-                              v_name || '_default');
-    -- A partition for each day that has rows (up to the premake horizon; later ones wait in the default).
+    -- The default partition and the days ahead, then a partition for each day that has rows (up to the premake
+    -- horizon; later ones wait in the default).
+    v_created := monitoring.ensure_day_partitions(v_new, pg_catalog.now(), pg_catalog.now() + p_premake);
     for v_day in execute pg_catalog.format(
         'select distinct (%1$I at time zone ''UTC'')::date from %2$s where %1$I < $1 order by 1', p_column, v_table
     ) using pg_catalog.now() + p_premake
@@ -265,7 +263,6 @@ begin
 
     insert into monitoring.partitioned_tables (table_name, premake) values (p_table, p_premake)
     on conflict (table_name) do nothing;
-    perform monitoring.ensure_day_partitions(v_table, pg_catalog.now(), pg_catalog.now() + p_premake);
     return pg_catalog.format('%s: %s rows moved into %s day partition(s) and a default partition', p_table, v_rows,
                              v_created);
 end;

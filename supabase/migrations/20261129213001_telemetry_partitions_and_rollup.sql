@@ -1,4 +1,4 @@
--- 20261129225136_telemetry_partitions_and_rollup: written by `python deploy.py new-migration telemetry_partitions_and_rollup`.
+-- 20261129234136_telemetry_partitions_and_rollup: written by `python deploy.py new-migration telemetry_partitions_and_rollup`.
 -- Blocks between supalert:source and supalert:end are copies of sql/; change sql/ and generate a new
 -- migration instead of editing them. Hand-written statements may go above or below the blocks.
 
@@ -167,12 +167,14 @@ comment on function monitoring.drop_detached_partitions() is
 revoke execute on function monitoring.drop_detached_partitions() from public, anon, authenticated;
 -- supalert:end sql/functions/drop_detached_partitions.sql
 
--- supalert:source sql/functions/ensure_day_partitions.sql sha256=7027dd98365dd8813d3cbc4163987743f993687bd9d841292350c726974265f3
+-- supalert:source sql/functions/ensure_day_partitions.sql sha256=c06844a5f0071ab2df51e0b816ab47f8f1de04d5439a9c92a506af5eef7c06aa
 -- monitoring.ensure_day_partitions(table, from, to): returns how many partitions it created. Gives every UTC day
 -- from p_from's day through p_to's day its own partition of p_table, supalert_partitions.<table>_<yyyymmdd>. Rows
 -- of that day already in the default partition move into the new partition in the same transaction, so none is
 -- lost. The partition is built detached and then attached, which locks the parent only in SHARE UPDATE EXCLUSIVE
--- mode: inserts and reads carry on. Owner only (monitoring.maintain_partitions, conversion, benchmarks).
+-- mode: inserts and reads carry on. A table without a default partition gets one first,
+-- supalert_partitions.<table>_default, so an insert for a day with no partition never fails. Every partition it makes
+-- has RLS on and no grants. Owner only (monitoring.maintain_partitions, conversion, benchmarks).
 create or replace function monitoring.ensure_day_partitions(p_table regclass, p_from timestamptz, p_to timestamptz)
 returns integer
 language plpgsql
@@ -197,6 +199,11 @@ begin
       from pg_catalog.pg_class as c
       join pg_catalog.pg_partitioned_table as p on p.partrelid = c.oid
      where c.oid = p_table;
+    if v_default is null then
+        execute pg_catalog.format('create table supalert_partitions.%I partition of %s default',
+                                  v_parent_name || '_default', p_table);
+        v_default := pg_catalog.format('supalert_partitions.%I', v_parent_name || '_default')::regclass;
+    end if;
     for v_day in
         select d::date from pg_catalog.generate_series(
             (p_from at time zone 'UTC')::date::timestamp, (p_to at time zone 'UTC')::date::timestamp, interval '1 day'
@@ -217,23 +224,25 @@ begin
         execute pg_catalog.format(
             'create table supalert_partitions.%I (like %s including defaults including constraints)', v_name, p_table
         );
-        if v_default is not null then
-            execute pg_catalog.format(
-                'with moved as (delete from %1$s where %2$I >= $1 and %2$I < $2 returning *)'
-                ' insert into supalert_partitions.%3$I select * from moved',
-                v_default, v_column, v_name
-            ) using v_lower, v_upper;
-        end if;
+        execute pg_catalog.format(
+            'with moved as (delete from %1$s where %2$I >= $1 and %2$I < $2 returning *)'
+            ' insert into supalert_partitions.%3$I select * from moved',
+            v_default, v_column, v_name
+        ) using v_lower, v_upper;
         execute pg_catalog.format(
             'alter table %s attach partition supalert_partitions.%I for values from (%L) to (%L)',
             p_table, v_name, v_lower, v_upper
         );
-        -- Unreachable for API roles anyway (no usage on the schema); RLS without policies denies direct access too.
-        execute pg_catalog.format('alter table supalert_partitions.%I enable row level security', v_name);
-        execute pg_catalog.format(
-            'revoke all on table supalert_partitions.%I from public, anon, authenticated, service_role', v_name
-        );
         v_created := v_created + 1;
+    end loop;
+    -- Unreachable for API roles anyway (no usage on the schema); RLS without policies denies direct access too.
+    for v_partition in
+        select c.oid::regclass
+          from pg_catalog.pg_inherits as i join pg_catalog.pg_class as c on c.oid = i.inhrelid
+         where i.inhparent = p_table and not c.relrowsecurity
+    loop
+        execute pg_catalog.format('alter table %s enable row level security', v_partition);
+        execute pg_catalog.format('revoke all on table %s from public, anon, authenticated, service_role', v_partition);
     end loop;
     return v_created;
 end;
@@ -561,7 +570,7 @@ comment on function monitoring.maintain_partitions(timestamptz, text) is
 revoke execute on function monitoring.maintain_partitions(timestamptz, text) from public, anon, authenticated;
 -- supalert:end sql/functions/maintain_partitions.sql
 
--- supalert:source sql/functions/partition_by_day.sql sha256=b99f50efc6baeea9d0e182f54c388c5430cce76349e861ddac6ec46defcf68e4
+-- supalert:source sql/functions/partition_by_day.sql sha256=d5a19196de848a26040f94b3e62b094e498a5838571e12f1a2270a55f88178e4
 -- monitoring.partition_by_day(table, time column, premake, include): returns what it did, as text. Turns an ordinary table
 -- into one partitioned by UTC day on p_column and registers it in monitoring.partitioned_tables; a table already
 -- partitioned is only registered. The rows are copied, ids and all, into day partitions (far-future ones into the
@@ -740,11 +749,9 @@ begin
         v_schema, v_name, v_table, p_column
     );
     v_new := pg_catalog.format('%I.%I', v_schema, v_name)::regclass;
-    execute pg_catalog.format('create table supalert_partitions.%I partition of %s default', v_name || '_default', v_new);
-    execute pg_catalog.format('alter table supalert_partitions.%I enable row level security', v_name || '_default');
-    execute pg_catalog.format('revoke all on table supalert_partitions.%I from public, anon, authenticated, service_role',
-                              v_name || '_default');
-    -- A partition for each day that has rows (up to the premake horizon; later ones wait in the default).
+    -- The default partition and the days ahead, then a partition for each day that has rows (up to the premake
+    -- horizon; later ones wait in the default).
+    v_created := monitoring.ensure_day_partitions(v_new, pg_catalog.now(), pg_catalog.now() + p_premake);
     for v_day in execute pg_catalog.format(
         'select distinct (%1$I at time zone ''UTC'')::date from %2$s where %1$I < $1 order by 1', p_column, v_table
     ) using pg_catalog.now() + p_premake
@@ -829,7 +836,6 @@ begin
 
     insert into monitoring.partitioned_tables (table_name, premake) values (p_table, p_premake)
     on conflict (table_name) do nothing;
-    perform monitoring.ensure_day_partitions(v_table, pg_catalog.now(), pg_catalog.now() + p_premake);
     return pg_catalog.format('%s: %s rows moved into %s day partition(s) and a default partition', p_table, v_rows,
                              v_created);
 end;
