@@ -20,6 +20,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -54,6 +55,9 @@ def free_port() -> int:
 @dataclass
 class TestCluster:
     cluster: LocalCluster
+    # UTC midnight of the day the template was migrated: its partitions run from that day, which is not today in a
+    # run that crosses midnight.
+    migrated_on: datetime | None = None
 
     @property
     def port(self) -> int:
@@ -123,6 +127,8 @@ def _build_databases(tc: TestCluster) -> None:
     for dbname in (TEMPLATE_DB, CRON_DB):
         with psycopg.connect(tc.url(dbname), autocommit=True) as conn:
             migrations.migrate(conn, migrations_dir(), report=lambda _line: None)
+        if dbname == TEMPLATE_DB:
+            tc.migrated_on = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     # pg_cron 1.4's launcher can miss the jobs committed while it was loading its job list (an invalidation that
     # arrives mid-load is overwritten), and here it starts while the migrations run: restart it with every job in.
     tc.cluster.restart()

@@ -1,6 +1,6 @@
 """Day partitions of the telemetry tables: made ahead, expired ones dropped, rows for days without a partition kept
 (default partition, moved out by the maintenance), and migrate converting tables that already hold rows, or
-refusing with the way out. Times are relative to the clock: the migration makes partitions from today."""
+refusing with the way out. Times count from the day the template was migrated: its partitions start on that day."""
 
 from __future__ import annotations
 
@@ -20,10 +20,14 @@ TELEMETRY = {
     "public.email_delivery_log": "created_at",
 }
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
 
 
-def today() -> datetime:
-    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+@pytest.fixture
+def day0(pg) -> datetime:
+    """UTC midnight of the day the template was migrated: the day its partitions start from (yesterday, when the run
+    crossed midnight, so the tests count from it rather than from the clock)."""
+    return pg.migrated_on
 
 
 def partitions(conn: psycopg.Connection, table: str) -> list[str]:
@@ -41,10 +45,10 @@ def day_name(table: str, day: datetime) -> str:
     return f"supalert_partitions.{table.split('.')[1]}_{day:%Y%m%d}"
 
 
-def test_migrate_leaves_each_telemetry_table_partitioned_by_day_a_week_ahead(conn):
+def test_migrate_leaves_each_telemetry_table_partitioned_by_day_a_week_ahead(conn, day0):
     for table, column in TELEMETRY.items():
         assert conn.execute("select monitoring.partition_key(%s::regclass)", (table,)).fetchone()[0] == column
-        expected = [day_name(table, today() + i * DAY) for i in range(8)]
+        expected = [day_name(table, day0 + i * DAY) for i in range(8)]
         assert partitions(conn, table) == sorted([*expected, f"supalert_partitions.{table.split('.')[1]}_default"])
     # No API role reaches a partition directly: no usage on the schema, no privilege, and RLS without policies.
     for role in ("anon", "authenticated", "service_role"):
@@ -59,29 +63,29 @@ def test_migrate_leaves_each_telemetry_table_partitioned_by_day_a_week_ahead(con
     assert exposed == []
 
 
-def test_maintenance_makes_partitions_ahead_and_drops_whole_expired_days(conn):
-    later = today() + 10 * DAY + timedelta(hours=5)
+def test_maintenance_makes_partitions_ahead_and_drops_whole_expired_days(conn, day0):
+    later = day0 + 10 * DAY + timedelta(hours=5)
     made = conn.execute("select partitions_created from monitoring.maintain_partitions(%s)", (later,)).fetchall()
     assert made == [(8,)] * 4  # days +10 .. +17: the run's own day plus the 7-day premake, for each table
     names = partitions(conn, "public.error_logs")
-    assert day_name("public.error_logs", today() + 17 * DAY) in names
-    assert day_name("public.error_logs", today() + 9 * DAY) not in names  # a past day's rows would wait in the default
+    assert day_name("public.error_logs", day0 + 17 * DAY) in names
+    assert day_name("public.error_logs", day0 + 9 * DAY) not in names  # a past day's rows would wait in the default
     again = conn.execute("select partitions_created, partitions_dropped from monitoring.maintain_partitions(%s)",
                          (later,)).fetchall()  # fmt: skip
     assert again == [(0, 0)] * 4  # idempotent
 
     for offset, message in ((0, "day 0"), (3, "day 3"), (6, "day 6")):
         conn.execute("insert into public.error_logs (severity, message, occurred_at) values ('high', %s, %s)",
-                     (message, today() + offset * DAY + timedelta(hours=1)))  # fmt: skip
+                     (message, day0 + offset * DAY + timedelta(hours=1)))  # fmt: skip
     # error_logs keeps 30 days: at day 34 the partitions of days 0..3 are wholly expired, day 4 onwards not.
     result = conn.execute(
         "select partitions_dropped, lock_timeouts from monitoring.maintain_partitions(%s, 'public.error_logs')",
-        (today() + 34 * DAY + timedelta(hours=2),),
+        (day0 + 34 * DAY + timedelta(hours=2),),
     ).fetchone()
     assert result == (4, 0)
     names = partitions(conn, "public.error_logs")
-    assert day_name("public.error_logs", today() + 3 * DAY) not in names
-    assert day_name("public.error_logs", today() + 4 * DAY) in names
+    assert day_name("public.error_logs", day0 + 3 * DAY) not in names
+    assert day_name("public.error_logs", day0 + 4 * DAY) in names
     left = [m for (m,) in conn.execute("select message from public.error_logs order by message")]
     assert left == ["day 6"]
     run = conn.execute(
@@ -91,7 +95,7 @@ def test_maintenance_makes_partitions_ahead_and_drops_whole_expired_days(conn):
     assert run == (4,)
     # Detached now, their files go in a later transaction that does not lock error_logs (the next run, or by hand);
     # a partition a DBA detached to keep is left alone.
-    conn.execute(f"alter table public.error_logs detach partition {day_name('public.error_logs', today() + 6 * DAY)}")
+    conn.execute(f"alter table public.error_logs detach partition {day_name('public.error_logs', day0 + 6 * DAY)}")
     detached = (
         "select count(*) from pg_class where relnamespace = 'supalert_partitions'::regnamespace"
         " and relname like 'error_logs_2%' and relkind = 'r' and not relispartition"
@@ -99,28 +103,28 @@ def test_maintenance_makes_partitions_ahead_and_drops_whole_expired_days(conn):
     assert conn.execute(detached).fetchone() == (5,)
     assert conn.execute("select monitoring.drop_detached_partitions()").fetchone() == (4,)
     assert conn.execute(detached).fetchone() == (1,)
-    assert conn.execute(f"select count(*) from {day_name('public.error_logs', today() + 6 * DAY)}").fetchone() == (1,)
+    assert conn.execute(f"select count(*) from {day_name('public.error_logs', day0 + 6 * DAY)}").fetchone() == (1,)
 
 
-def test_rows_for_days_without_a_partition_land_in_the_default_and_are_moved_out_not_lost(conn):
+def test_rows_for_days_without_a_partition_land_in_the_default_and_are_moved_out_not_lost(conn, day0):
     conn.execute("update monitoring.retention_policies set enabled = false where table_name = 'public.error_logs'")
     cases = {
         "far past": datetime(1999, 12, 31, 23, 59, tzinfo=UTC),
-        "last month": today() - 20 * DAY + timedelta(hours=3),
-        "in nine days": today() + 9 * DAY + timedelta(hours=3),
+        "last month": day0 - 20 * DAY + timedelta(hours=3),
+        "in nine days": day0 + 9 * DAY + timedelta(hours=3),
         "far future": datetime(2199, 1, 1, tzinfo=UTC),
     }
     for message, at in cases.items():
         conn.execute("insert into public.error_logs (severity, message, occurred_at) values ('info', %s, %s)",
                      (message, at))  # fmt: skip
         assert where_row_is(conn, "public.error_logs", message) == ["supalert_partitions.error_logs_default"]
-    conn.execute("select * from monitoring.maintain_partitions(now(), 'public.error_logs')")
+    conn.execute("select * from monitoring.maintain_partitions(%s, 'public.error_logs')", (day0 + 12 * HOUR,))
     # Within the horizon (and with no retention) every row moves to a partition of its own day ...
     assert where_row_is(conn, "public.error_logs", "far past") == ["supalert_partitions.error_logs_19991231"]
     assert where_row_is(conn, "public.error_logs", "last month") == [day_name("public.error_logs", cases["last month"])]
     # ... a row beyond it waits in the default until its day comes within reach.
     assert where_row_is(conn, "public.error_logs", "in nine days") == ["supalert_partitions.error_logs_default"]
-    conn.execute("select * from monitoring.maintain_partitions(%s, 'public.error_logs')", (today() + 3 * DAY,))
+    conn.execute("select * from monitoring.maintain_partitions(%s, 'public.error_logs')", (day0 + 3 * DAY,))
     assert where_row_is(conn, "public.error_logs", "in nine days") == [
         day_name("public.error_logs", cases["in nine days"])
     ]
@@ -128,20 +132,21 @@ def test_rows_for_days_without_a_partition_land_in_the_default_and_are_moved_out
     assert conn.execute("select count(*) from public.error_logs").fetchone()[0] == len(cases)
 
 
-def test_with_retention_only_expired_rows_go_whether_moved_out_or_still_in_the_default(conn):
-    for message, at in (("old but kept", today() - 45 * DAY), ("recent", today() - 2 * DAY)):
+def test_with_retention_only_expired_rows_go_whether_moved_out_or_still_in_the_default(conn, day0):
+    for message, at in (("old but kept", day0 - 45 * DAY), ("recent", day0 - 2 * DAY)):
         conn.execute("insert into public.sms_delivery_log (delivery_status, error_message, created_at)"
                      " values ('failed', %s, %s)", (message, at))  # fmt: skip
     # sms_delivery_log keeps 90 days: both move out of the default into partitions of their days.
     row = conn.execute("select partitions_created, partitions_dropped, rows_deleted"
-                       " from monitoring.maintain_partitions(now(), 'public.sms_delivery_log')").fetchone()  # fmt: skip
+                       " from monitoring.maintain_partitions(%s, 'public.sms_delivery_log')",
+                       (day0 + 12 * HOUR,)).fetchone()  # fmt: skip
     assert row == (2, 0, 0)
     # 50 days on, the older day is past retention: its partition goes whole. A row written now for a long-expired
     # time never gets a partition: it waits in the default and is deleted there.
     conn.execute("insert into public.sms_delivery_log (delivery_status, error_message, created_at)"
-                 " values ('failed', 'expired on arrival', %s)", (today() - 200 * DAY,))  # fmt: skip
+                 " values ('failed', 'expired on arrival', %s)", (day0 - 200 * DAY,))  # fmt: skip
     row = conn.execute("select partitions_dropped, rows_deleted from monitoring.maintain_partitions(%s,"
-                       " 'public.sms_delivery_log')", (today() + 50 * DAY,)).fetchone()  # fmt: skip
+                       " 'public.sms_delivery_log')", (day0 + 50 * DAY,)).fetchone()  # fmt: skip
     assert row == (1, 1)
     assert [m for (m,) in conn.execute("select error_message from public.sms_delivery_log")] == ["recent"]
 
