@@ -194,15 +194,14 @@ def apply_file(conn: psycopg.Connection, item: MigrationFile, lock_timeout: str)
                 conn.execute(statement.text)
             except psycopg.Error as exc:
                 diag = exc.diag
-                detail = "".join(
-                    f"; {label}: {value}"
-                    for label, value in (("detail", diag.message_detail), ("hint", diag.message_hint))
-                    if value
-                )
+                # A hint given by a plpgsql RAISE (supalert's own checks) is the way out; editing the file is not.
+                raised_on_purpose = diag.source_function == "exec_stmt_raise" and diag.message_hint
+                notes = (("detail", diag.message_detail), ("hint", None if raised_on_purpose else diag.message_hint))
+                detail = "".join(f"; {label}: {value}" for label, value in notes if value)
                 raise MigrationError(
                     f"{item.path.name} line {_error_line(statement, exc)}: {diag.message_primary or exc}{detail}"
                     f" [SQLSTATE {diag.sqlstate}]; the file was rolled back and the history is unchanged",
-                    f"fix {item.path} and run migrate again",
+                    diag.message_hint if raised_on_purpose else f"fix {item.path} and run migrate again",
                 ) from None
         conn.execute(
             "insert into supabase_migrations.schema_migrations (version, name, statements) values (%s, %s, %s)",

@@ -121,6 +121,7 @@ def test_failing_statement_rolls_back_the_file_and_names_file_line_and_error(bar
     )
     done = cli("migrate", "--db-url", bare_db, env={"SUPALERT_MIGRATIONS_DIR": str(folder)})
     assert_clean_error(done, "29990101000000_broken.sql", "line 5", "no_such_column", "rolled back")
+    assert f"(fix: fix {bad} and run migrate again)" in done.stderr  # Postgres's own hint stays a hint
     versions = [v for v, _, _ in history(bare_db)]
     assert versions == [f.version for f in FILES]  # every good file applied, the broken one not recorded
     with psycopg.connect(bare_db) as conn:

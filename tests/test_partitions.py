@@ -252,26 +252,38 @@ def test_migrate_converts_tables_that_hold_rows_without_losing_one(bare_db, tmp_
         assert migrate_to_head(conn).applied == []
 
 
-def test_migrate_refuses_a_table_over_the_copy_limit_then_converts_when_allowed(bare_db, tmp_path):
+def kinds_and_rows(url: str) -> list[tuple[str, int]]:
+    """(relkind, rows) of the two delivery logs."""
+    query = "select relkind::text, (select count(*) from {}) from pg_class where oid = %s::regclass"
+    with psycopg.connect(url, autocommit=True) as conn:
+        return [conn.execute(query.format(t), (t,)).fetchone() for t in ("public.sms_delivery_log",
+                                                                          "public.email_delivery_log")]  # fmt: skip
+
+
+def test_migrate_refuses_more_rows_than_the_copy_limit_then_converts_when_allowed(bare_db, tmp_path):
     with psycopg.connect(bare_db, autocommit=True) as conn:
         migrate_through(conn, FIRST_RELEASE, tmp_path / "first")
-        conn.execute("insert into public.sms_delivery_log (delivery_status) select 'sent' from generate_series(1, 30)")
-    env = {"PGOPTIONS": "-c supalert.convert_max_rows=10"}
-    refused = run_cli("migrate", "--db-url", bare_db, env=env)
+        for table, rows in (("sms_delivery_log", 30), ("email_delivery_log", 20)):
+            conn.execute(f"insert into public.{table} (delivery_status) select 'sent' from generate_series(1, {rows})")
+    refused = run_cli("migrate", "--db-url", bare_db, env={"PGOPTIONS": "-c supalert.convert_max_rows=10"})
     assert refused.returncode != 0
     assert "not partitioning public.sms_delivery_log: it has 30 rows, more than supalert.convert_max_rows" in (
         refused.stdout + refused.stderr
     )
-    assert "docs/partitioning.md" in refused.stdout + refused.stderr
+    # The way out is the refusal's own hint, not "fix the migration file".
+    assert "(fix: Trim it with retention first, or allow it for one run" in refused.stderr
+    assert "docs/partitioning.md" in refused.stderr
     assert "Traceback" not in refused.stdout + refused.stderr
-    with psycopg.connect(bare_db, autocommit=True) as conn:
-        assert conn.execute("select relkind, (select count(*) from public.sms_delivery_log) from pg_class"
-                            " where oid = 'public.sms_delivery_log'::regclass").fetchone() == ("r", 30)  # fmt: skip
-    allowed = run_cli("migrate", "--db-url", bare_db, env={"PGOPTIONS": "-c supalert.convert_max_rows=30"})
+    assert kinds_and_rows(bare_db) == [("r", 30), ("r", 20)]
+    # The limit counts every row the migration copies: the tables converted first stay locked until it commits.
+    refused = run_cli("migrate", "--db-url", bare_db, env={"PGOPTIONS": "-c supalert.convert_max_rows=40"})
+    assert refused.returncode != 0
+    assert ("not partitioning public.email_delivery_log: it has 20 rows and this migration already copied 30,"
+            " more than supalert.convert_max_rows (40)") in refused.stdout + refused.stderr  # fmt: skip
+    assert kinds_and_rows(bare_db) == [("r", 30), ("r", 20)]  # rolled back whole
+    allowed = run_cli("migrate", "--db-url", bare_db, env={"PGOPTIONS": "-c supalert.convert_max_rows=50"})
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
-    with psycopg.connect(bare_db, autocommit=True) as conn:
-        assert conn.execute("select relkind, (select count(*) from public.sms_delivery_log) from pg_class"
-                            " where oid = 'public.sms_delivery_log'::regclass").fetchone() == ("p", 30)  # fmt: skip
+    assert kinds_and_rows(bare_db) == [("p", 30), ("p", 20)]
 
 
 def test_migrate_refuses_to_convert_a_table_a_view_depends_on_naming_it(bare_db, tmp_path):

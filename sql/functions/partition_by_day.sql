@@ -5,9 +5,9 @@
 -- columns, defaults, identity, checks, indexes, unique and foreign keys, RLS policies, grants, owner, comments and
 -- publications. The primary key becomes (p_column, old key columns) include (p_include), since a partitioned table's
 -- keys must include p_column; it replaces a plain index on p_column alone, and the included columns let the rules
--- answer from the index alone. Refused, naming the object and the way out: a table
--- over supalert.convert_max_rows rows (default 2,000,000), triggers, views or foreign keys that depend on the
--- table, unique keys without p_column, exclusion constraints, generated columns, inheritance, column-level grants.
+-- answer from the index alone. Refused, naming the object and the way out: more than supalert.convert_max_rows rows
+-- (default 1,000,000) copied in one transaction, counting the tables converted before it in the same migration
+-- (their locks are held until it commits), triggers, views or foreign keys that depend on the table, unique keys without p_column, exclusion constraints, generated columns, inheritance, column-level grants.
 -- See docs/partitioning.md. Owner only (migrations).
 create or replace function monitoring.partition_by_day(
     p_table text,
@@ -26,7 +26,9 @@ declare
     v_owner text;
     v_kind "char";
     v_limit bigint := coalesce(nullif(pg_catalog.current_setting('supalert.convert_max_rows', true), ''),
-                               '2000000')::bigint;
+                               '1000000')::bigint;
+    -- Rows partition_by_day already copied in this transaction (a transaction-local setting, gone at its end).
+    v_copied bigint := coalesce(nullif(pg_catalog.current_setting('supalert.rows_copied', true), ''), '0')::bigint;
     v_rows bigint;
     v_blocker text;
     v_new regclass;
@@ -119,10 +121,14 @@ begin
     end if;
 
     execute pg_catalog.format('select count(*) from %s', v_table) into v_rows;
-    if v_rows > v_limit then
-        raise exception 'not partitioning %: it has % rows, more than supalert.convert_max_rows (%)', p_table, v_rows, v_limit
+    if v_copied + v_rows > v_limit then
+        raise exception 'not partitioning %: it has % rows%, more than supalert.convert_max_rows (%)', p_table, v_rows,
+                        case when v_copied > 0 then pg_catalog.format(' and this migration already copied %s', v_copied) else '' end,
+                        v_limit
             using errcode = 'program_limit_exceeded',
-                  detail = 'Converting copies every row while holding an ACCESS EXCLUSIVE lock on the table: its writers wait until the migration commits.',
+                  detail = 'Converting copies every row while holding an ACCESS EXCLUSIVE lock on the table until the migration commits: '
+                           'its writers wait, and API requests time out (statement_timeout: anon 3 s, authenticated 8 s). '
+                           'bench/convert_rate.py measured about 200,000 rows/s, so the default is about 5 s.',
                   hint = 'Trim it with retention first, or allow it for one run in a quiet window: '
                          'PGOPTIONS=''-c supalert.convert_max_rows=<rows>'' python deploy.py migrate (docs/partitioning.md).';
     end if;
@@ -263,6 +269,7 @@ begin
 
     insert into monitoring.partitioned_tables (table_name, premake) values (p_table, p_premake)
     on conflict (table_name) do nothing;
+    perform pg_catalog.set_config('supalert.rows_copied', (v_copied + v_rows)::text, true);
     return pg_catalog.format('%s: %s rows moved into %s day partition(s) and a default partition', p_table, v_rows,
                              v_created);
 end;
