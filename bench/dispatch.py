@@ -9,6 +9,7 @@ Throwaway cluster + capture server (the tests' Resend stand-in, schema-checked) 
 from __future__ import annotations
 
 import argparse
+import logging
 import threading
 import time
 
@@ -54,6 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     print("starting a throwaway cluster, the capture server and the functions ...", flush=True)
     tc = start_test_cluster()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per email would bury the table
     capture = start_capture()
     rows = []
     try:
