@@ -7,7 +7,8 @@
 -- keys must include p_column; it replaces a plain index on p_column alone, and the included columns let the rules
 -- answer from the index alone. Refused, naming the object and the way out: more than supalert.convert_max_rows rows
 -- (default 1,000,000) copied in one transaction, counting the tables converted before it in the same migration
--- (their locks are held until it commits), triggers, views or foreign keys that depend on the table, unique keys without p_column, exclusion constraints, generated columns, inheritance, column-level grants.
+-- (their locks are held until it commits), triggers, views or foreign keys that depend on the table, unique keys
+-- without p_column, exclusion constraints, generated columns, inheritance, column-level grants.
 -- See docs/partitioning.md. Owner only (migrations).
 create or replace function monitoring.partition_by_day(
     p_table text,
@@ -128,7 +129,7 @@ begin
             using errcode = 'program_limit_exceeded',
                   detail = 'Converting copies every row while holding an ACCESS EXCLUSIVE lock on the table until the migration commits: '
                            'its writers wait, and API requests time out (statement_timeout: anon 3 s, authenticated 8 s). '
-                           'bench/convert_rate.py measured about 200,000 rows/s, so the default is about 5 s.',
+                           'The default is a few seconds of copying (bench/README.md: convert_rate).',
                   hint = 'Trim it with retention first, or allow it for one run in a quiet window: '
                          'PGOPTIONS=''-c supalert.convert_max_rows=<rows>'' python deploy.py migrate (docs/partitioning.md).';
     end if;

@@ -1,4 +1,4 @@
--- 20261130003327_telemetry_partitions_and_rollup: written by `python deploy.py new-migration telemetry_partitions_and_rollup`.
+-- 20261130010851_telemetry_partitions_and_rollup: written by `python deploy.py new-migration telemetry_partitions_and_rollup`.
 -- Blocks between supalert:source and supalert:end are copies of sql/; change sql/ and generate a new
 -- migration instead of editing them. Hand-written statements may go above or below the blocks.
 
@@ -570,7 +570,7 @@ comment on function monitoring.maintain_partitions(timestamptz, text) is
 revoke execute on function monitoring.maintain_partitions(timestamptz, text) from public, anon, authenticated;
 -- supalert:end sql/functions/maintain_partitions.sql
 
--- supalert:source sql/functions/partition_by_day.sql sha256=35c4d5a7031a32b825134be8312a0e348f142bd07e749f38e3d79b7c17a05618
+-- supalert:source sql/functions/partition_by_day.sql sha256=41aced5001b5d663c08d682eb727b042aaa9eeaa955912a47e7e83089ab2c1b1
 -- monitoring.partition_by_day(table, time column, premake, include): returns what it did, as text. Turns an ordinary table
 -- into one partitioned by UTC day on p_column and registers it in monitoring.partitioned_tables; a table already
 -- partitioned is only registered. The rows are copied, ids and all, into day partitions (far-future ones into the
@@ -580,7 +580,8 @@ revoke execute on function monitoring.maintain_partitions(timestamptz, text) fro
 -- keys must include p_column; it replaces a plain index on p_column alone, and the included columns let the rules
 -- answer from the index alone. Refused, naming the object and the way out: more than supalert.convert_max_rows rows
 -- (default 1,000,000) copied in one transaction, counting the tables converted before it in the same migration
--- (their locks are held until it commits), triggers, views or foreign keys that depend on the table, unique keys without p_column, exclusion constraints, generated columns, inheritance, column-level grants.
+-- (their locks are held until it commits), triggers, views or foreign keys that depend on the table, unique keys
+-- without p_column, exclusion constraints, generated columns, inheritance, column-level grants.
 -- See docs/partitioning.md. Owner only (migrations).
 create or replace function monitoring.partition_by_day(
     p_table text,
@@ -701,7 +702,7 @@ begin
             using errcode = 'program_limit_exceeded',
                   detail = 'Converting copies every row while holding an ACCESS EXCLUSIVE lock on the table until the migration commits: '
                            'its writers wait, and API requests time out (statement_timeout: anon 3 s, authenticated 8 s). '
-                           'bench/convert_rate.py measured about 200,000 rows/s, so the default is about 5 s.',
+                           'The default is a few seconds of copying (bench/README.md: convert_rate).',
                   hint = 'Trim it with retention first, or allow it for one run in a quiet window: '
                          'PGOPTIONS=''-c supalert.convert_max_rows=<rows>'' python deploy.py migrate (docs/partitioning.md).';
     end if;
