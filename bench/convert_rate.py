@@ -48,7 +48,9 @@ def convert(url: str, rows: int) -> None:
         started = time.perf_counter()
         migrate_to_head(conn)
         seconds = time.perf_counter() - started
-        kept = conn.execute("select count(*) from public.error_logs where message <> 'during retention'").fetchone()
+        kept = conn.execute(
+            "select count(*) from public.error_logs where message <> %s", (Inserter.MESSAGE,)
+        ).fetchone()
         partitioned = conn.execute("select relkind from pg_class where oid = 'public.error_logs'::regclass").fetchone()
     time.sleep(0.5)
     inserter.stop.set()

@@ -22,7 +22,10 @@ TARGET_RATIO, TARGET_WAIT_MS = 100.0, 100.0
 
 
 class Inserter(threading.Thread):
-    """Inserts one row per transaction into `table` until stopped; keeps every insert's latency."""
+    """Inserts one row per transaction into `table` until stopped; keeps every insert's latency. Its rows carry
+    MESSAGE, so a caller can tell them from the rows it loaded."""
+
+    MESSAGE = "inserted by the benchmark's client"
 
     def __init__(self, url: str, table: str):
         super().__init__(daemon=True)
@@ -36,7 +39,7 @@ class Inserter(threading.Thread):
             with psycopg.connect(self.url, autocommit=True) as conn:
                 while not self.stop.is_set():
                     started = time.perf_counter()
-                    conn.execute(f"insert into {self.table} (severity, message) values ('info', 'during retention')")
+                    conn.execute(f"insert into {self.table} (severity, message) values ('info', %s)", (self.MESSAGE,))
                     self.latencies_ms.append((time.perf_counter() - started) * 1000)
         except psycopg.Error as exc:  # reported by the caller: an inserter that stopped measures nothing
             self.error = exc
