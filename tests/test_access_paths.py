@@ -1,6 +1,7 @@
 """Every rule reads only its window: on a million and a half telemetry rows over 30 days, no plan of a full
 evaluation (nested statements in the metric functions included) or of the system-health view scans a telemetry
-table or partition sequentially. Plans come from auto_explain; nothing here is timed."""
+table or partition sequentially, and none opens a partition outside the window. Plans come from auto_explain,
+opened partitions from the locks the transaction holds; nothing here is timed."""
 
 from __future__ import annotations
 
@@ -18,6 +19,23 @@ def noon_today(conn) -> datetime:
     the window, and the planner rightly reads it whole, so a "now" from the clock would make the plans depend on the
     hour the test ran. (bench/scale.py keeps the clock: the seed's checks it compares against read now().)"""
     return conn.execute("select date_trunc('day', now(), 'UTC') + interval '12 hours'").fetchone()[0]
+
+
+def partitions_opened(conn, statement: str, params: tuple) -> dict[str, list[str]]:
+    """The telemetry partitions `statement` locked, by table. Planning and executing a query lock every partition
+    its plan holds (a generic plan holds them all; a custom plan holds only those left after pruning), and the locks
+    last until the transaction ends."""
+    with conn.transaction():
+        conn.execute(statement, params).fetchall()
+        rows = conn.execute(
+            "select c.relname from pg_catalog.pg_locks as l join pg_catalog.pg_class as c on c.oid = l.relation"
+            " where l.pid = pg_catalog.pg_backend_pid() and c.relnamespace = 'supalert_partitions'::regnamespace"
+            " and c.relkind = 'r' order by 1"
+        ).fetchall()
+    opened: dict[str, list[str]] = {}
+    for (name,) in rows:
+        opened.setdefault(name.rsplit("_", 1)[0], []).append(name)
+    return opened
 
 
 @pytest.mark.slow
@@ -41,3 +59,10 @@ def test_no_rule_and_no_health_query_scans_a_telemetry_table_sequentially(conn):
         "select key from monitoring.rules where enabled and metric_function is not null")}  # fmt: skip
     assert ran == metric_rules
     assert telemetry_seq_scans(conn, "select monitoring.system_health(%s)", (now,)) == []
+    # Only the window's day is opened (pg_cron's fresh session would otherwise load all 40 partitions of each table).
+    # Minute 3's run has no hours to roll up, as every run but the first in an hour.
+    today = f"_{now:%Y%m%d}"
+    for statement, params in (("select * from monitoring.evaluate(null, %s::timestamptz + interval '3 minutes')", (now,)),
+                              ("select monitoring.system_health(%s)", (now,))):  # fmt: skip
+        opened = partitions_opened(conn, statement, params)
+        assert opened and all(names == [table + today] for table, names in opened.items()), (statement, opened)

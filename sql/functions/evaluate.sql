@@ -12,8 +12,8 @@ returns table (
 language plpgsql
 security definer
 set search_path = ''
--- The rules' queries are small, but over many partitions their generic plans' cost estimates pass jit_above_cost:
--- compiling them would cost about 100 ms a call for nothing.
+-- The rules' queries are small, but a plan over many partitions (a generic one, or a no-data look at the whole
+-- table) can be estimated past jit_above_cost: compiling it would cost about 100 ms a call for nothing.
 set jit = off
 as $$
 #variable_conflict use_column

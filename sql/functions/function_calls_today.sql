@@ -7,37 +7,33 @@ returns bigint
 language plpgsql
 stable
 set search_path = ''
--- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
--- partition again on each call.
-set plan_cache_mode = force_generic_plan
+-- The raw rows' bounds are plpgsql variables, constants to a custom plan: it prunes to today's partition while
+-- planning and opens no other. A generic plan opens every partition, the largest cost of pg_cron's fresh session.
+set plan_cache_mode = force_custom_plan
 as $$
+declare
+    v_day_start timestamptz := pg_catalog.date_trunc('day', p_now, 'UTC');
+    v_rolled bigint;
+    v_rolled_until timestamptz;
+    v_hours bigint;
+    v_raw bigint;
 begin
-    return (
-        with day as (
-            select pg_catalog.date_trunc('day', p_now, 'UTC') as day_start
-        ),
-        rolled as (
-            select coalesce(pg_catalog.sum(f.calls), 0) as calls,
-                   coalesce(pg_catalog.max(f.hour_start) + interval '1 hour', d.day_start) as rolled_until,
-                   pg_catalog.count(f.hour_start) as hours
-              from day as d
-              left join monitoring.function_call_hours as f
-                on f.hour_start >= d.day_start and f.hour_start + interval '1 hour' <= p_now
-             group by d.day_start
-        ),
-        usable as (
-            -- Hours are only usable when they run unbroken from midnight; otherwise count everything raw.
-            select case when r.rolled_until = d.day_start + r.hours * interval '1 hour' then r.calls else 0 end as calls,
-                   case when r.rolled_until = d.day_start + r.hours * interval '1 hour' then r.rolled_until
-                        else d.day_start end as raw_from
-              from rolled as r, day as d
-        )
-        select u.calls + (
-            select pg_catalog.count(*) from public.performance_metrics as m
-             where m.metric_type = 'edge_function' and m.recorded_at >= u.raw_from and m.recorded_at <= p_now
-        )
-          from usable as u
-    );
+    select coalesce(pg_catalog.sum(f.calls), 0),
+           coalesce(pg_catalog.max(f.hour_start) + interval '1 hour', v_day_start),
+           pg_catalog.count(*)
+      into v_rolled, v_rolled_until, v_hours
+      from monitoring.function_call_hours as f
+     where f.hour_start >= v_day_start and f.hour_start + interval '1 hour' <= p_now;
+    -- Hours are only usable when they run unbroken from midnight; otherwise count everything raw.
+    if v_rolled_until <> v_day_start + v_hours * interval '1 hour' then
+        v_rolled := 0;
+        v_rolled_until := v_day_start;
+    end if;
+    select pg_catalog.count(*)
+      into v_raw
+      from public.performance_metrics as m
+     where m.metric_type = 'edge_function' and m.recorded_at >= v_rolled_until and m.recorded_at <= p_now;
+    return v_rolled + v_raw;
 end;
 $$;
 

@@ -10,10 +10,14 @@ security definer
 set search_path = ''
 -- Small queries over many partitions: JIT compilation would cost more than it saves (see monitoring.evaluate).
 set jit = off
+-- The hour's start is a plpgsql variable, a constant to a custom plan: it prunes to the hour's partitions while
+-- planning and opens no other (a generic plan opens every partition).
+set plan_cache_mode = force_custom_plan
 as $$
 declare
     v_settings monitoring.settings;
     v_result jsonb;
+    v_hour_ago timestamptz := p_now - interval '1 hour';
 begin
     perform monitoring.require_admin();
     select s.* into v_settings from monitoring.settings as s;
@@ -26,12 +30,12 @@ begin
                 'by_severity', coalesce(
                     (select pg_catalog.jsonb_object_agg(x.severity, x.n)
                        from (select e2.severity, pg_catalog.count(*) as n from public.error_logs as e2
-                              where e2.occurred_at > p_now - interval '1 hour' and e2.occurred_at <= p_now
+                              where e2.occurred_at > v_hour_ago and e2.occurred_at <= p_now
                               group by e2.severity) as x),
                     '{}'::jsonb)
             )
               from public.error_logs as e
-             where e.occurred_at > p_now - interval '1 hour' and e.occurred_at <= p_now
+             where e.occurred_at > v_hour_ago and e.occurred_at <= p_now
         ),
         'edge_functions', coalesce((
             select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -42,7 +46,7 @@ begin
                          pg_catalog.round((pg_catalog.percentile_cont(0.95) within group (order by m.duration_ms))::numeric, 1) as p95
                     from public.performance_metrics as m
                    where m.metric_type = 'edge_function'
-                     and m.recorded_at > p_now - interval '1 hour' and m.recorded_at <= p_now
+                     and m.recorded_at > v_hour_ago and m.recorded_at <= p_now
                    group by m.metric_name
               ) as f
         ), '[]'::jsonb),

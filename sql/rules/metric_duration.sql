@@ -7,13 +7,14 @@ returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
 stable
 set search_path = ''
--- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
--- partition again on each call.
-set plan_cache_mode = force_generic_plan
+-- The window's bounds are plpgsql variables, constants to a custom plan: it prunes to the window's partitions while
+-- planning and opens no other. A generic plan opens every partition, the largest cost of pg_cron's fresh session.
+set plan_cache_mode = force_custom_plan
 as $$
 declare
     v_metric_type text := coalesce(p_rule.params ->> 'metric_type', 'edge_function');
     v_aggregate text := coalesce(p_rule.params ->> 'aggregate', 'avg');
+    v_from timestamptz := p_now - p_rule.time_window;
     v_samples bigint;
     v_avg numeric;
     v_p95 numeric;
@@ -29,7 +30,7 @@ begin
       into v_samples, v_avg, v_p95
       from public.performance_metrics as m
      where m.metric_type = v_metric_type
-       and m.recorded_at > p_now - p_rule.time_window
+       and m.recorded_at > v_from
        and m.recorded_at <= p_now;
     v_value := case v_aggregate when 'p95' then v_p95 else v_avg end;
     return query select

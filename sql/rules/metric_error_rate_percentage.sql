@@ -7,44 +7,41 @@ returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
 stable
 set search_path = ''
--- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
--- partition again on each call.
-set plan_cache_mode = force_generic_plan
+-- The window's bounds are plpgsql variables, constants to a custom plan: it prunes to the window's partitions while
+-- planning and opens no other. A generic plan opens every partition, the largest cost of pg_cron's fresh session.
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
+declare
+    v_from timestamptz := p_now - p_rule.time_window;
+    v_severities text[] := (select pg_catalog.array_agg(x.severity)
+                              from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as x (severity));
+    v_errors bigint;
+    v_requests bigint;
 begin
-    return query
-    with wanted as (
-        select (select pg_catalog.array_agg(x.severity)
-                  from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as x (severity))
-               as severities
-    ),
-    -- Materialized: its two counts are used several times below and must run once each.
-    counted as materialized (
-        select
-            (select pg_catalog.count(*)
-               from public.error_logs as e, wanted as w
-              where e.occurred_at > p_now - p_rule.time_window and e.occurred_at <= p_now
-                and (w.severities is null or e.severity = any (w.severities))) as errors,
-            (select pg_catalog.count(*)
-               from public.performance_metrics as m
-              where m.metric_type = 'edge_function'
-                and m.recorded_at > p_now - p_rule.time_window and m.recorded_at <= p_now) as requests
-    )
-    select
-        case when c.requests > 0 then pg_catalog.round(c.errors * 100.0 / c.requests, 2) end,
+    select pg_catalog.count(*)
+      into v_errors
+      from public.error_logs as e
+     where e.occurred_at > v_from and e.occurred_at <= p_now
+       and (v_severities is null or e.severity = any (v_severities));
+    select pg_catalog.count(*)
+      into v_requests
+      from public.performance_metrics as m
+     where m.metric_type = 'edge_function'
+       and m.recorded_at > v_from and m.recorded_at <= p_now;
+    return query select
+        case when v_requests > 0 then pg_catalog.round(v_errors * 100.0 / v_requests, 2) end,
         '{}'::jsonb,
         pg_catalog.jsonb_build_object(
-            'errors', c.errors,
-            'requests', c.requests,
-            'summary', case when c.requests = 0
+            'errors', v_errors,
+            'requests', v_requests,
+            'summary', case when v_requests = 0
                 then pg_catalog.format('no requests in the last %s', monitoring.describe_interval(p_rule.time_window))
-                else pg_catalog.format('%s error(s) in %s request(s) (%s%%) in the last %s', c.errors, c.requests,
-                    pg_catalog.round(c.errors * 100.0 / c.requests, 2), monitoring.describe_interval(p_rule.time_window))
+                else pg_catalog.format('%s error(s) in %s request(s) (%s%%) in the last %s', v_errors, v_requests,
+                    pg_catalog.round(v_errors * 100.0 / v_requests, 2), monitoring.describe_interval(p_rule.time_window))
             end
         ),
-        c.requests = 0
-      from counted as c;
+        v_requests = 0;
 end;
 $$;
 

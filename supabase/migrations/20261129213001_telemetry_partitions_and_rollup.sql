@@ -1,4 +1,4 @@
--- 20261130010851_telemetry_partitions_and_rollup: written by `python deploy.py new-migration telemetry_partitions_and_rollup`.
+-- 20261130022109_telemetry_partitions_and_rollup: written by `python deploy.py new-migration telemetry_partitions_and_rollup`.
 -- Blocks between supalert:source and supalert:end are copies of sql/; change sql/ and generate a new
 -- migration instead of editing them. Hand-written statements may go above or below the blocks.
 
@@ -255,7 +255,7 @@ revoke execute on function monitoring.ensure_day_partitions(regclass, timestampt
 from public, anon, authenticated;
 -- supalert:end sql/functions/ensure_day_partitions.sql
 
--- supalert:source sql/functions/evaluate.sql sha256=75580dc89a8679ad6029c1b494e842c38202e10cbc72c1cab1f187728d4df795
+-- supalert:source sql/functions/evaluate.sql sha256=8e6666b9263dde937867fe9be6301f129f10a4e08c09ee77e49d9735e2a4b3c8
 -- monitoring.evaluate(rule default null, now default now()): one row per series evaluated
 -- (rule, labels, value, threshold, state, alert_id, summary), so a DBA sees the answer in psql.
 -- With no rule: every enabled rule that is due (its evaluation_interval has passed since its last run), then the
@@ -270,8 +270,8 @@ returns table (
 language plpgsql
 security definer
 set search_path = ''
--- The rules' queries are small, but over many partitions their generic plans' cost estimates pass jit_above_cost:
--- compiling them would cost about 100 ms a call for nothing.
+-- The rules' queries are small, but a plan over many partitions (a generic one, or a no-data look at the whole
+-- table) can be estimated past jit_above_cost: compiling it would cost about 100 ms a call for nothing.
 set jit = off
 as $$
 #variable_conflict use_column
@@ -385,7 +385,7 @@ revoke execute on function monitoring.evaluate(text, timestamptz) from public, a
 grant execute on function monitoring.evaluate(text, timestamptz) to authenticated, service_role;
 -- supalert:end sql/functions/evaluate.sql
 
--- supalert:source sql/functions/function_calls_today.sql sha256=6b47d595c0dccb640da923b3e9d7ab4479f2bc5a0a5124075ae5d7e32c0ee1d0
+-- supalert:source sql/functions/function_calls_today.sql sha256=855246d6ac3dff13377a96bafd5633741b65d90f197bec147210bb01cc3ef3a6
 -- monitoring.function_calls_today(now): returns the edge-function calls since midnight UTC of p_now's day up to
 -- p_now: the rolled-up hours of monitoring.function_call_hours (when they run unbroken from midnight) plus the raw
 -- performance_metrics rows after them. Without a rollup it counts every raw row, which is correct, only slower.
@@ -395,37 +395,33 @@ returns bigint
 language plpgsql
 stable
 set search_path = ''
--- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
--- partition again on each call.
-set plan_cache_mode = force_generic_plan
+-- The raw rows' bounds are plpgsql variables, constants to a custom plan: it prunes to today's partition while
+-- planning and opens no other. A generic plan opens every partition, the largest cost of pg_cron's fresh session.
+set plan_cache_mode = force_custom_plan
 as $$
+declare
+    v_day_start timestamptz := pg_catalog.date_trunc('day', p_now, 'UTC');
+    v_rolled bigint;
+    v_rolled_until timestamptz;
+    v_hours bigint;
+    v_raw bigint;
 begin
-    return (
-        with day as (
-            select pg_catalog.date_trunc('day', p_now, 'UTC') as day_start
-        ),
-        rolled as (
-            select coalesce(pg_catalog.sum(f.calls), 0) as calls,
-                   coalesce(pg_catalog.max(f.hour_start) + interval '1 hour', d.day_start) as rolled_until,
-                   pg_catalog.count(f.hour_start) as hours
-              from day as d
-              left join monitoring.function_call_hours as f
-                on f.hour_start >= d.day_start and f.hour_start + interval '1 hour' <= p_now
-             group by d.day_start
-        ),
-        usable as (
-            -- Hours are only usable when they run unbroken from midnight; otherwise count everything raw.
-            select case when r.rolled_until = d.day_start + r.hours * interval '1 hour' then r.calls else 0 end as calls,
-                   case when r.rolled_until = d.day_start + r.hours * interval '1 hour' then r.rolled_until
-                        else d.day_start end as raw_from
-              from rolled as r, day as d
-        )
-        select u.calls + (
-            select pg_catalog.count(*) from public.performance_metrics as m
-             where m.metric_type = 'edge_function' and m.recorded_at >= u.raw_from and m.recorded_at <= p_now
-        )
-          from usable as u
-    );
+    select coalesce(pg_catalog.sum(f.calls), 0),
+           coalesce(pg_catalog.max(f.hour_start) + interval '1 hour', v_day_start),
+           pg_catalog.count(*)
+      into v_rolled, v_rolled_until, v_hours
+      from monitoring.function_call_hours as f
+     where f.hour_start >= v_day_start and f.hour_start + interval '1 hour' <= p_now;
+    -- Hours are only usable when they run unbroken from midnight; otherwise count everything raw.
+    if v_rolled_until <> v_day_start + v_hours * interval '1 hour' then
+        v_rolled := 0;
+        v_rolled_until := v_day_start;
+    end if;
+    select pg_catalog.count(*)
+      into v_raw
+      from public.performance_metrics as m
+     where m.metric_type = 'edge_function' and m.recorded_at >= v_rolled_until and m.recorded_at <= p_now;
+    return v_rolled + v_raw;
 end;
 $$;
 
@@ -931,7 +927,7 @@ comment on function monitoring.rollup_function_calls(timestamptz) is
 revoke execute on function monitoring.rollup_function_calls(timestamptz) from public, anon, authenticated;
 -- supalert:end sql/functions/rollup_function_calls.sql
 
--- supalert:source sql/functions/system_health.sql sha256=d2c4df09a09200f3d79cdf72119b8a88e6b5ecb760e8770ced74b44ebea795d5
+-- supalert:source sql/functions/system_health.sql sha256=9639b64fa975829fccf3225ee5bcc166f58a6e908af5037b68b4e0f7c7df5a1c
 -- monitoring.system_health(now): one jsonb document for the dashboard's system-health page: errors in the last
 -- hour (and per minute), p50/p95 per edge function, active users, database size and function calls against the
 -- plan's limits, open alerts by severity, the last evaluation's age, the notification backlog and dead count.
@@ -944,10 +940,14 @@ security definer
 set search_path = ''
 -- Small queries over many partitions: JIT compilation would cost more than it saves (see monitoring.evaluate).
 set jit = off
+-- The hour's start is a plpgsql variable, a constant to a custom plan: it prunes to the hour's partitions while
+-- planning and opens no other (a generic plan opens every partition).
+set plan_cache_mode = force_custom_plan
 as $$
 declare
     v_settings monitoring.settings;
     v_result jsonb;
+    v_hour_ago timestamptz := p_now - interval '1 hour';
 begin
     perform monitoring.require_admin();
     select s.* into v_settings from monitoring.settings as s;
@@ -960,12 +960,12 @@ begin
                 'by_severity', coalesce(
                     (select pg_catalog.jsonb_object_agg(x.severity, x.n)
                        from (select e2.severity, pg_catalog.count(*) as n from public.error_logs as e2
-                              where e2.occurred_at > p_now - interval '1 hour' and e2.occurred_at <= p_now
+                              where e2.occurred_at > v_hour_ago and e2.occurred_at <= p_now
                               group by e2.severity) as x),
                     '{}'::jsonb)
             )
               from public.error_logs as e
-             where e.occurred_at > p_now - interval '1 hour' and e.occurred_at <= p_now
+             where e.occurred_at > v_hour_ago and e.occurred_at <= p_now
         ),
         'edge_functions', coalesce((
             select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -976,7 +976,7 @@ begin
                          pg_catalog.round((pg_catalog.percentile_cont(0.95) within group (order by m.duration_ms))::numeric, 1) as p95
                     from public.performance_metrics as m
                    where m.metric_type = 'edge_function'
-                     and m.recorded_at > p_now - interval '1 hour' and m.recorded_at <= p_now
+                     and m.recorded_at > v_hour_ago and m.recorded_at <= p_now
                    group by m.metric_name
               ) as f
         ), '[]'::jsonb),
@@ -1190,7 +1190,7 @@ revoke execute on function monitoring.metric_database_size_gb(monitoring.rules, 
 from public, anon, authenticated;
 -- supalert:end sql/rules/metric_database_size_gb.sql
 
--- supalert:source sql/rules/metric_duration.sql sha256=7d853e731445274eb938b64fc8e9c96ca0ccbbbed78a04ba8406ce9a5a2b78fd
+-- supalert:source sql/rules/metric_duration.sql sha256=0d2caa7da397ca48798844f80d839f286e9397a07fa66113f2e8cb0e9039d7b2
 -- monitoring.metric_duration(rule, now): the average (params.aggregate = 'avg', the seed's choice) or 95th
 -- percentile ('p95') of public.performance_metrics.duration_ms over the window, for rows whose metric_type is
 -- params.metric_type (default 'edge_function'). No rows in the window is no data. Metric interface; called by
@@ -1200,13 +1200,14 @@ returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
 stable
 set search_path = ''
--- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
--- partition again on each call.
-set plan_cache_mode = force_generic_plan
+-- The window's bounds are plpgsql variables, constants to a custom plan: it prunes to the window's partitions while
+-- planning and opens no other. A generic plan opens every partition, the largest cost of pg_cron's fresh session.
+set plan_cache_mode = force_custom_plan
 as $$
 declare
     v_metric_type text := coalesce(p_rule.params ->> 'metric_type', 'edge_function');
     v_aggregate text := coalesce(p_rule.params ->> 'aggregate', 'avg');
+    v_from timestamptz := p_now - p_rule.time_window;
     v_samples bigint;
     v_avg numeric;
     v_p95 numeric;
@@ -1222,7 +1223,7 @@ begin
       into v_samples, v_avg, v_p95
       from public.performance_metrics as m
      where m.metric_type = v_metric_type
-       and m.recorded_at > p_now - p_rule.time_window
+       and m.recorded_at > v_from
        and m.recorded_at <= p_now;
     v_value := case v_aggregate when 'p95' then v_p95 else v_avg end;
     return query select
@@ -1251,7 +1252,7 @@ comment on function monitoring.metric_duration(monitoring.rules, timestamptz) is
 revoke execute on function monitoring.metric_duration(monitoring.rules, timestamptz) from public, anon, authenticated;
 -- supalert:end sql/rules/metric_duration.sql
 
--- supalert:source sql/rules/metric_error_count.sql sha256=bb79cd14f40d02421e50f5e5f9cddb33cea1b71c312ee80a31a6adef791fa67e
+-- supalert:source sql/rules/metric_error_count.sql sha256=30777ab2e28ad257a06c6082ce3fb39e8406528c2189ccd866ebb66a405a5e87
 -- monitoring.metric_error_count(rule, now): the number of public.error_logs rows in the rule's window whose
 -- severity is in params.severities (default high and critical, as the seed's check_error_rate_threshold counted).
 -- One series; zero errors in the window is a value, but a table that has never had a row is no data (nothing
@@ -1261,45 +1262,43 @@ returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
 stable
 set search_path = ''
--- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
--- partition again on each call.
-set plan_cache_mode = force_generic_plan
+-- The window's bounds are plpgsql variables, constants to a custom plan: it prunes to the window's partitions while
+-- planning and opens no other. A generic plan opens every partition, the largest cost of pg_cron's fresh session.
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
+declare
+    v_from timestamptz := p_now - p_rule.time_window;
+    v_severities text[] := coalesce(
+        (select pg_catalog.array_agg(s.severity order by s.severity)
+           from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as s (severity)),
+        array['critical', 'high']
+    );
+    v_errors bigint;
+    v_no_data boolean := false;
 begin
-    return query
-    with wanted as (
-        select coalesce(
-            (select pg_catalog.array_agg(s.severity order by s.severity)
-               from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as s (severity)),
-            array['critical', 'high']
-        ) as severities
-    ),
-    counted as (
-        select pg_catalog.count(*) as errors
-          from public.error_logs as e, wanted as w
-         where e.occurred_at > p_now - p_rule.time_window
-           and e.occurred_at <= p_now
-           and e.severity = any (w.severities)
-    )
-    select
-        c.errors::numeric,
+    select pg_catalog.count(*)
+      into v_errors
+      from public.error_logs as e
+     where e.occurred_at > v_from and e.occurred_at <= p_now
+       and e.severity = any (v_severities);
+    -- A row in the window (of any severity) settles it; only an empty window plans a look at the whole table.
+    if v_errors = 0 and not exists (select from public.error_logs as x
+                                     where x.occurred_at > v_from and x.occurred_at <= p_now) then
+        v_no_data := not exists (select from public.error_logs as x);
+    end if;
+    return query select
+        v_errors::numeric,
         '{}'::jsonb,
         pg_catalog.jsonb_build_object(
-            'error_count', c.errors,
-            'severities', w.severities,
+            'error_count', v_errors,
+            'severities', v_severities,
             'summary', pg_catalog.format(
-                '%s %s error(s) in the last %s', c.errors, pg_catalog.array_to_string(w.severities, '/'),
+                '%s %s error(s) in the last %s', v_errors, pg_catalog.array_to_string(v_severities, '/'),
                 monitoring.describe_interval(p_rule.time_window)
             )
         ),
-        -- A row in the window (of any severity) settles it without looking at the rest of the table.
-        case when exists (select from public.error_logs as x
-                           where x.occurred_at > p_now - p_rule.time_window and x.occurred_at <= p_now)
-            then false
-            else (select pg_catalog.max(x.occurred_at) from public.error_logs as x) is null
-        end
-      from counted as c, wanted as w;
+        v_no_data;
 end;
 $$;
 
@@ -1310,7 +1309,7 @@ revoke execute on function monitoring.metric_error_count(monitoring.rules, times
 from public, anon, authenticated;
 -- supalert:end sql/rules/metric_error_count.sql
 
--- supalert:source sql/rules/metric_error_rate_percentage.sql sha256=fbc8157a0a3ef09a5da674045cb8e14bd7401b5b499151b2b430e09e671003ea
+-- supalert:source sql/rules/metric_error_rate_percentage.sql sha256=5cb84f21241ee1d6c9407251d76161697eea36862ccd80b196429856869266ba
 -- monitoring.metric_error_rate_percentage(rule, now): errors per 100 requests in the window. Errors: public.error_logs
 -- rows in the window (all severities, or params.severities). Requests: public.performance_metrics rows with
 -- metric_type 'edge_function' in the window, since every edge function logs one timing per call (the seed's
@@ -1320,44 +1319,41 @@ returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
 stable
 set search_path = ''
--- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
--- partition again on each call.
-set plan_cache_mode = force_generic_plan
+-- The window's bounds are plpgsql variables, constants to a custom plan: it prunes to the window's partitions while
+-- planning and opens no other. A generic plan opens every partition, the largest cost of pg_cron's fresh session.
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
+declare
+    v_from timestamptz := p_now - p_rule.time_window;
+    v_severities text[] := (select pg_catalog.array_agg(x.severity)
+                              from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as x (severity));
+    v_errors bigint;
+    v_requests bigint;
 begin
-    return query
-    with wanted as (
-        select (select pg_catalog.array_agg(x.severity)
-                  from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as x (severity))
-               as severities
-    ),
-    -- Materialized: its two counts are used several times below and must run once each.
-    counted as materialized (
-        select
-            (select pg_catalog.count(*)
-               from public.error_logs as e, wanted as w
-              where e.occurred_at > p_now - p_rule.time_window and e.occurred_at <= p_now
-                and (w.severities is null or e.severity = any (w.severities))) as errors,
-            (select pg_catalog.count(*)
-               from public.performance_metrics as m
-              where m.metric_type = 'edge_function'
-                and m.recorded_at > p_now - p_rule.time_window and m.recorded_at <= p_now) as requests
-    )
-    select
-        case when c.requests > 0 then pg_catalog.round(c.errors * 100.0 / c.requests, 2) end,
+    select pg_catalog.count(*)
+      into v_errors
+      from public.error_logs as e
+     where e.occurred_at > v_from and e.occurred_at <= p_now
+       and (v_severities is null or e.severity = any (v_severities));
+    select pg_catalog.count(*)
+      into v_requests
+      from public.performance_metrics as m
+     where m.metric_type = 'edge_function'
+       and m.recorded_at > v_from and m.recorded_at <= p_now;
+    return query select
+        case when v_requests > 0 then pg_catalog.round(v_errors * 100.0 / v_requests, 2) end,
         '{}'::jsonb,
         pg_catalog.jsonb_build_object(
-            'errors', c.errors,
-            'requests', c.requests,
-            'summary', case when c.requests = 0
+            'errors', v_errors,
+            'requests', v_requests,
+            'summary', case when v_requests = 0
                 then pg_catalog.format('no requests in the last %s', monitoring.describe_interval(p_rule.time_window))
-                else pg_catalog.format('%s error(s) in %s request(s) (%s%%) in the last %s', c.errors, c.requests,
-                    pg_catalog.round(c.errors * 100.0 / c.requests, 2), monitoring.describe_interval(p_rule.time_window))
+                else pg_catalog.format('%s error(s) in %s request(s) (%s%%) in the last %s', v_errors, v_requests,
+                    pg_catalog.round(v_errors * 100.0 / v_requests, 2), monitoring.describe_interval(p_rule.time_window))
             end
         ),
-        c.requests = 0
-      from counted as c;
+        v_requests = 0;
 end;
 $$;
 
@@ -1368,7 +1364,7 @@ revoke execute on function monitoring.metric_error_rate_percentage(monitoring.ru
 from public, anon, authenticated;
 -- supalert:end sql/rules/metric_error_rate_percentage.sql
 
--- supalert:source sql/rules/metric_failed_emails.sql sha256=29a478ec35dff4aee8c4fbeefea1dcff4892458d823fad731ac33481d5f115ad
+-- supalert:source sql/rules/metric_failed_emails.sql sha256=ebe1cca095d6e927382eff279a5951463b1b0243b20ca2de99054415f2e43c9e
 -- monitoring.metric_failed_emails(rule, now): public.email_delivery_log rows in the window whose delivery_status is
 -- 'failed'. A table that has never had a row is no data. Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_failed_emails(p_rule monitoring.rules, p_now timestamptz)
@@ -1376,33 +1372,35 @@ returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
 stable
 set search_path = ''
--- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
--- partition again on each call.
-set plan_cache_mode = force_generic_plan
+-- The window's bounds are plpgsql variables, constants to a custom plan: it prunes to the window's partitions while
+-- planning and opens no other. A generic plan opens every partition, the largest cost of pg_cron's fresh session.
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
+declare
+    v_from timestamptz := p_now - p_rule.time_window;
+    v_failed bigint;
+    v_no_data boolean := false;
 begin
-    return query
-    select
-        c.failed::numeric,
+    select pg_catalog.count(*)
+      into v_failed
+      from public.email_delivery_log as e
+     where e.created_at > v_from and e.created_at <= p_now
+       and e.delivery_status = 'failed';
+    -- A row in the window settles it; only an empty window plans a look at the whole table.
+    if v_failed = 0 and not exists (select from public.email_delivery_log as x
+                                     where x.created_at > v_from and x.created_at <= p_now) then
+        v_no_data := not exists (select from public.email_delivery_log as x);
+    end if;
+    return query select
+        v_failed::numeric,
         '{}'::jsonb,
         pg_catalog.jsonb_build_object(
-            'failed_count', c.failed,
+            'failed_count', v_failed,
             'summary', pg_catalog.format(
-                '%s email(s) failed in the last %s', c.failed, monitoring.describe_interval(p_rule.time_window))
+                '%s email(s) failed in the last %s', v_failed, monitoring.describe_interval(p_rule.time_window))
         ),
-        -- A row in the window settles it without looking at the rest of the table.
-        case when exists (select from public.email_delivery_log as x
-                           where x.created_at > p_now - p_rule.time_window and x.created_at <= p_now)
-            then false
-            else (select pg_catalog.max(x.created_at) from public.email_delivery_log as x) is null
-        end
-      from (
-          select pg_catalog.count(*) as failed
-            from public.email_delivery_log as e
-           where e.delivery_status = 'failed'
-             and e.created_at > p_now - p_rule.time_window and e.created_at <= p_now
-      ) as c;
+        v_no_data;
 end;
 $$;
 
@@ -1450,7 +1448,7 @@ revoke execute on function monitoring.metric_failed_gift_cards(monitoring.rules,
 from public, anon, authenticated;
 -- supalert:end sql/rules/metric_failed_gift_cards.sql
 
--- supalert:source sql/rules/metric_function_calls_today.sql sha256=4b28755ad59d0a1da3c538779ab0bab8ce2cb4ddc70db3c58695d608c34266ad
+-- supalert:source sql/rules/metric_function_calls_today.sql sha256=5538cca19f9e1ae1f05035969044d18c8e3d409290036921a3a22a144383b848
 -- monitoring.metric_function_calls_today(rule, now): edge-function calls since midnight UTC of p_now's day, counted
 -- as public.performance_metrics rows with metric_type 'edge_function' (one per call). Plan quotas reset daily, so
 -- the window is the calendar day, not a sliding 24 hours. Counted by monitoring.function_calls_today (an hourly
@@ -1465,7 +1463,12 @@ as $$
 declare
     v_day_start timestamptz := pg_catalog.date_trunc('day', p_now, 'UTC');
     v_calls bigint := monitoring.function_calls_today(p_now);
+    v_no_data boolean := false;
 begin
+    -- Calls today settle it; only a day without calls plans a look at the whole table.
+    if v_calls = 0 then
+        v_no_data := not exists (select from public.performance_metrics);
+    end if;
     return query select
         v_calls::numeric,
         '{}'::jsonb,
@@ -1475,8 +1478,7 @@ begin
             'rule', p_rule.key,
             'summary', pg_catalog.format('%s edge-function call(s) so far on %s (UTC)', v_calls, v_day_start::date)
         ),
-        -- Calls today settle it; otherwise exists stops at the first row of the first partition.
-        case when v_calls > 0 then false else not exists (select from public.performance_metrics) end;
+        v_no_data;
 end;
 $$;
 
@@ -1487,7 +1489,7 @@ revoke execute on function monitoring.metric_function_calls_today(monitoring.rul
 from public, anon, authenticated;
 -- supalert:end sql/rules/metric_function_calls_today.sql
 
--- supalert:source sql/rules/metric_sms_failure_percentage.sql sha256=9a0597ae728d3132be9a1755bd11b6a9ba5a06f921b32d08182c4cc156f293ad
+-- supalert:source sql/rules/metric_sms_failure_percentage.sql sha256=3f2c24fcd956c90c4fbe1c36bbf211dd90ccfdafe17a89f433abacfb7fef3276
 -- monitoring.metric_sms_failure_percentage(rule, now): the percentage of public.sms_delivery_log rows in the window
 -- whose delivery_status is in params.statuses (default failed: the seed's check_sms_delivery_failures; the
 -- sms_bounce_rate rule counts undelivered and bounced). No SMS in the window is no data (the seed skipped the
@@ -1497,42 +1499,39 @@ returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
 stable
 set search_path = ''
--- One generic plan per session, pruned to the window's partitions at run time; a custom plan would plan every
--- partition again on each call.
-set plan_cache_mode = force_generic_plan
+-- The window's bounds are plpgsql variables, constants to a custom plan: it prunes to the window's partitions while
+-- planning and opens no other. A generic plan opens every partition, the largest cost of pg_cron's fresh session.
+set plan_cache_mode = force_custom_plan
 as $$
 #variable_conflict use_column
+declare
+    v_from timestamptz := p_now - p_rule.time_window;
+    v_statuses text[] := coalesce(
+        (select pg_catalog.array_agg(x.status order by x.status)
+           from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'statuses') as x (status)),
+        array['failed']
+    );
+    v_failed bigint;
+    v_total bigint;
 begin
-    return query
-    with wanted as (
-        select coalesce(
-            (select pg_catalog.array_agg(x.status order by x.status)
-               from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'statuses') as x (status)),
-            array['failed']
-        ) as statuses
-    ),
-    counted as (
-        select pg_catalog.count(*) filter (where s.delivery_status = any (w.statuses)) as failed,
-               pg_catalog.count(*) as total
-          from public.sms_delivery_log as s, wanted as w
-         where s.created_at > p_now - p_rule.time_window
-           and s.created_at <= p_now
-    )
-    select
-        case when c.total > 0 then pg_catalog.round(c.failed * 100.0 / c.total, 2) end,
+    select pg_catalog.count(*) filter (where s.delivery_status = any (v_statuses)), pg_catalog.count(*)
+      into v_failed, v_total
+      from public.sms_delivery_log as s
+     where s.created_at > v_from and s.created_at <= p_now;
+    return query select
+        case when v_total > 0 then pg_catalog.round(v_failed * 100.0 / v_total, 2) end,
         '{}'::jsonb,
         pg_catalog.jsonb_build_object(
-            'failed_count', c.failed,
-            'total_count', c.total,
-            'summary', case when c.total = 0
+            'failed_count', v_failed,
+            'total_count', v_total,
+            'summary', case when v_total = 0
                 then pg_catalog.format('no SMS sent in the last %s', monitoring.describe_interval(p_rule.time_window))
                 else pg_catalog.format('%s of %s SMS %s (%s%%) in the last %s',
-                    c.failed, c.total, (select pg_catalog.array_to_string(w.statuses, '/') from wanted as w),
-                    pg_catalog.round(c.failed * 100.0 / c.total, 2), monitoring.describe_interval(p_rule.time_window))
+                    v_failed, v_total, pg_catalog.array_to_string(v_statuses, '/'),
+                    pg_catalog.round(v_failed * 100.0 / v_total, 2), monitoring.describe_interval(p_rule.time_window))
             end
         ),
-        c.total = 0
-      from counted as c;
+        v_total = 0;
 end;
 $$;
 
