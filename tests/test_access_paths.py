@@ -62,7 +62,7 @@ def test_no_rule_and_no_health_query_scans_a_telemetry_table_sequentially(conn):
     # Only the window's day is opened (pg_cron's fresh session would otherwise load all 40 partitions of each table).
     # Minute 3's run has no hours to roll up, as every run but the first in an hour.
     today = f"_{now:%Y%m%d}"
-    for statement, params in (("select * from monitoring.evaluate(null, %s::timestamptz + interval '3 minutes')", (now,)),
-                              ("select monitoring.system_health(%s)", (now,))):  # fmt: skip
-        opened = partitions_opened(conn, statement, params)
+    for statement in ("select * from monitoring.evaluate(null, %s::timestamptz + interval '3 minutes')",
+                      "select monitoring.system_health(%s)"):  # fmt: skip
+        opened = partitions_opened(conn, statement, (now,))
         assert opened and all(names == [table + today] for table, names in opened.items()), (statement, opened)
