@@ -5,20 +5,10 @@ opened partitions from the locks the transaction holds; nothing here is timed.""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
 from tests.plan_check import seq_scans, telemetry_seq_scans
-from tests.telemetry_data import add_history, load_window, make_partitions, vacuum_analyze
-
-
-def noon_today(conn) -> datetime:
-    """The "now" the load is built around: noon UTC, whatever the clock says. At noon today's partition holds eleven
-    hours of history besides the window, as it does for most of a day. Just after midnight it holds little more than
-    the window, and the planner rightly reads it whole, so a "now" from the clock would make the plans depend on the
-    hour the test ran. (bench/scale.py keeps the clock: the seed's checks it compares against read now().)"""
-    return conn.execute("select date_trunc('day', now(), 'UTC') + interval '12 hours'").fetchone()[0]
+from tests.telemetry_data import add_history, load_window, make_partitions, noon_today, vacuum_analyze
 
 
 def partitions_opened(conn, statement: str, params: tuple) -> dict[str, list[str]]:
