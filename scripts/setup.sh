@@ -8,26 +8,14 @@ cd "$root"
 say() { printf 'setup: %s\n' "$*"; }
 started=$(date +%s)
 
-# 1. Postgres 15 and the extensions the rules and tests use (Debian's packages).
+# 1. Postgres 15 and the extensions the rules and tests use (Debian's packages): only what is missing, and never
+# an upgrade of an installed PostgreSQL package (scripts/apt_install.sh says why).
 # chromium: the dashboard's browser test drives Debian's Chromium (no browser download).
-apt_packages=(postgresql-15 postgresql-15-cron postgresql-15-plpgsql-check postgresql-15-pgtap chromium)
-missing=()
-for pkg in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  if [ "$(id -u)" -ne 0 ]; then
-    say "missing Debian packages: ${missing[*]}; run this script as root (or install them) and re-run" >&2
-    exit 1
-  fi
-  say "installing ${missing[*]} (apt)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${apt_packages[@]}" >/dev/null
-else
-  say "Debian packages present"
-fi
+bash scripts/apt_install.sh postgresql-15 postgresql-15-cron postgresql-15-plpgsql-check postgresql-15-pgtap chromium
 # Debian's package starts a cluster of its own on 5432; supalert runs its own clusters and never uses that one.
+
+# 1b. supautils, pg_cron 1.6, pg_net and Vault from vendored sources, when they are at hand (cached, outside git).
+bash scripts/build_extensions.sh
 
 # 2. The Python virtual environment with the package and its dev extras.
 python_bin=${PYTHON:-python3}

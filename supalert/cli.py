@@ -12,6 +12,7 @@ import sys
 import time
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated
 
 import psycopg
@@ -32,7 +33,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 local_app = typer.Typer(
-    help="The embedded local Postgres (pg_cron preloaded) used when no database URL is given.",
+    help="The embedded local Postgres, shaped like a hosted Supabase project, used when no database URL is given.",
     no_args_is_help=True,
 )
 app.add_typer(local_app, name="local")
@@ -451,6 +452,32 @@ def dashboard(
     uvicorn.run(create_app(target.url, password), host=host, port=port, log_level="warning")
 
 
+@app.command("export")
+def export_command(
+    into: Annotated[
+        Path,
+        typer.Option(
+            "--into",
+            help="The app's supabase/migrations folder (or the app's root, which holds it).",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Write supalert's migrations into the app's own migrations folder, for `supabase db push` and Branching.
+
+    Each file is versioned after the folder's newest one and names the supalert migration it carries; a second
+    run writes only migrations not exported yet. Pushed files record themselves in supalert's history, so
+    `migrate` and `status` see them, and a file whose migration `migrate` already applied does nothing."""
+    from supalert import export
+
+    written = export.export(migrations_dir(), into, report=lambda line: out.print(line))
+    folder = export.resolve_folder(into)
+    if not written:
+        out.print(f"{folder}: every supalert migration is already there, nothing written")
+    else:
+        out.print(f"exported {len(written)} supalert migration(s) into {folder}; apply them with `supabase db push`")
+
+
 @app.command("new-migration")
 def new_migration(
     name: Annotated[str, typer.Argument(help="Short name, e.g. add_disk_rule (letters, digits, _ and -).")],
@@ -682,6 +709,20 @@ def local_status() -> None:
     out.print(f"{'running' if running else 'stopped'}: {cluster.url()}  (data in {cluster.base})")
     if not running:
         raise typer.Exit(1)
+
+
+@local_app.command("reset")
+def local_reset(
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove the local cluster and its data, then make it again (as a hosted project is shaped) and start it."""
+    cluster = localdb.LocalCluster()
+    if cluster.initialized() and not yes:
+        typer.confirm(f"remove the local database in {cluster.base} with all its data?", abort=True)
+    cluster.destroy()
+    cluster = localdb.LocalCluster()
+    cluster.start()
+    out.print(f"made again and started: {cluster.url()}  (data in {cluster.base})")
 
 
 @local_app.command("url")

@@ -11,6 +11,7 @@ import psycopg
 from psycopg.abc import Query
 from psycopg.rows import dict_row
 
+from supalert import migrations
 from supalert.errors import SupalertError
 
 DURATION = re.compile(r"^\s*(\d+)\s*(s|sec|m|min|h|hr|d|day|w|week)s?\s*$", re.I)
@@ -137,12 +138,10 @@ def heartbeat(conn: psycopg.Connection) -> Heartbeat:
         "select h.last_evaluated_at, extract(epoch from now() - h.completed_at), h.rules_evaluated, h.rules_failed"
         " from monitoring.heartbeat h"
     ).fetchone()
-    installed = conn.execute(
-        "select extract(epoch from now() - max(applied_at)) from supabase_migrations.supalert_checksums"
-    ).fetchone()[0]
+    installed = migrations.installed_seconds_ago(conn)
     if row is None:
-        return Heartbeat(None, None, None, None, float(installed) if installed is not None else None)
-    return Heartbeat(row[0], float(row[1]), row[2], row[3], float(installed) if installed is not None else None)
+        return Heartbeat(None, None, None, None, installed)
+    return Heartbeat(row[0], float(row[1]), row[2], row[3], installed)
 
 
 def rules_overview(conn: psycopg.Connection) -> list[dict[str, Any]]:

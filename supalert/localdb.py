@@ -1,4 +1,7 @@
-"""The embedded local Postgres: one cluster in a git-ignored folder, run as the `postgres` user, pg_cron preloaded.
+"""The embedded local Postgres: one cluster in a git-ignored folder, run by the `postgres` OS user, shaped like a
+hosted Supabase project: bootstrapped by the superuser `supabase_admin`, with `postgres` a non-superuser holding
+Supabase's memberships and default privileges (supalert/hosted/). Where the set-up built them (server_build.py),
+supautils, pg_cron 1.6, pg_net and Vault are loaded with Supabase's settings.
 
 Used by `deploy.py local ...`, by `deploy.py migrate` when no URL is given, and (with other settings) by the tests.
 """
@@ -6,7 +9,9 @@ Used by `deploy.py local ...`, by `deploy.py migrate` when no URL is given, and 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import secrets
 import shutil
 import subprocess
 import time
@@ -16,15 +21,18 @@ from pathlib import Path
 
 from supalert.errors import SupalertError
 from supalert.paths import project_root
+from supalert.server_build import ServerBuild, server_build
 
-PG_BIN = Path(os.environ.get("SUPALERT_PG_BIN", "/usr/lib/postgresql/15/bin"))
 DEFAULT_PORT = 54329  # Supabase's local stack uses 54321-54327; 5432 is Debian's own cluster
-SERVER_USER = "postgres"
+SERVER_USER = "postgres"  # the OS user that runs the server
+SUPERUSER = "supabase_admin"  # the bootstrap superuser, as on a hosted project
+ROLE = "postgres"  # the role everything of supalert's runs as: not a superuser
+RECORD = "cluster.json"  # beside the data folder: the binaries the cluster was made with
 
 
-def supabase_shape_sql() -> str:
-    """SQL that gives a plain database the roles, auth.* helpers and default privileges of a Supabase one."""
-    return resources.files("supalert").joinpath("sql/supabase_shape.sql").read_text()
+def hosted_file(name: str) -> str:
+    """A file of supalert/hosted/: the roles and database shape of a hosted project, supautils' settings."""
+    return resources.files("supalert").joinpath("hosted", name).read_text()
 
 
 def _as_server_user(argv: list[str]) -> list[str]:
@@ -83,6 +91,18 @@ class LocalCluster:
     hba_lines: list[str] = field(default_factory=list)
     # The database given Supabase's shape when the cluster is created; None leaves that to the caller (tests).
     shape_database: str | None = "postgres"
+    build: ServerBuild = field(default_factory=server_build)
+
+    def __post_init__(self) -> None:
+        # A cluster keeps running the binaries it was made with: its data may need their extensions.
+        record = self.base / RECORD
+        if record.exists():
+            made = json.loads(record.read_text())
+            self.build = ServerBuild(Path(made["bin"]), dict(made.get("extensions", {})))
+
+    @property
+    def bin(self) -> Path:
+        return self.build.bin
 
     @property
     def data(self) -> Path:
@@ -96,19 +116,27 @@ class LocalCluster:
     def log_file(self) -> Path:
         return self.base / "postgres.log"
 
-    def url(self, dbname: str = "postgres", user: str = "postgres") -> str:
+    def url(self, dbname: str = "postgres", user: str = ROLE) -> str:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}?sslmode=disable"
+
+    def superuser_url(self, dbname: str = "postgres") -> str:
+        """For what only the platform does on a hosted project (roles, pre-installed extensions), never supalert."""
+        return self.url(dbname, SUPERUSER)
 
     # --- state -------------------------------------------------------------------------------------------------
 
     def initialized(self) -> bool:
         return (self.data / "PG_VERSION").exists()
 
+    def made_by_older_release(self) -> bool:
+        """True for a cluster an earlier supalert made, where `postgres` is the bootstrap superuser."""
+        return self.initialized() and not (self.base / RECORD).exists()
+
     def running(self) -> bool:
         if not self.initialized():
             return False
         done = subprocess.run(
-            _as_server_user([str(PG_BIN / "pg_ctl"), "status", "-D", str(self.data)]),
+            _as_server_user([str(self.bin / "pg_ctl"), "status", "-D", str(self.data)]),
             capture_output=True,
             text=True,
         )
@@ -127,10 +155,10 @@ class LocalCluster:
             )
 
     def _prepare_dirs(self) -> None:
-        if not (PG_BIN / "initdb").exists():
+        if not (self.bin / "initdb").exists():
             raise SupalertError(
-                f"Postgres 15 is not installed ({PG_BIN / 'initdb'} is missing)",
-                "run `make setup` (installs postgresql-15 and pg_cron)",
+                f"Postgres 15 is not installed ({self.bin / 'initdb'} is missing)",
+                "run `make setup` (installs postgresql-15 and pg_cron, and builds the vendored extensions)",
             )
         for path in (self.base, self.socket_dir):
             path.mkdir(parents=True, exist_ok=True)
@@ -143,17 +171,32 @@ class LocalCluster:
             )
 
     def _write_conf(self) -> None:
+        build = self.build
+        # Supabase's preload list, less what Debian lacks (pgaudit, pgsodium, timescaledb, ...).
+        preload = ["pg_stat_statements", "pg_cron"] + [name for name in ("pg_net", "supabase_vault") if build.has(name)]
         conf = {
             "listen_addresses": "'127.0.0.1'",
             "port": str(self.port),
             "unix_socket_directories": f"'{self.socket_dir}'",
-            "shared_preload_libraries": "'pg_cron'",
+            "shared_preload_libraries": f"'{', '.join(preload)}'",
             "cron.database_name": f"'{self.cron_database}'",
             "timezone": "'UTC'",
             "log_timezone": "'UTC'",
             "max_connections": "100",
-            **self.settings,
+            "wal_level": "logical",
         }
+        if build.has("pg_net"):
+            conf["pg_net.database_name"] = f"'{self.cron_database}'"
+        if build.has("supabase_vault"):
+            conf["vault.getkey_script"] = f"'{self.base / 'getkey.sh'}'"
+        if build.has("supautils"):
+            conf["session_preload_libraries"] = "'supautils'"
+            scripts = self.base / "extension-custom-scripts"
+            self._copy_custom_scripts(scripts)
+            supautils = hosted_file("supautils.conf").replace("@CUSTOM_SCRIPTS@", str(scripts))
+            self._write_as_server_user(self.data / "supautils.conf", supautils)
+            conf["include"] = "'supautils.conf'"
+        conf.update(self.settings)
         text = "# written by supalert (localdb.py); edits are overwritten on start\n"
         text += "".join(f"{key} = {value}\n" for key, value in conf.items())
         self._write_as_server_user(self.data / "supalert.conf", text)
@@ -165,10 +208,23 @@ class LocalCluster:
         ]
         self._write_as_server_user(self.data / "pg_hba.conf", "\n".join(hba) + "\n")
 
-    def _write_as_server_user(self, path: Path, text: str) -> None:
+    def _write_as_server_user(self, path: Path, text: str, mode: int = 0o644) -> None:
         path.write_text(text)
+        path.chmod(mode)
         if os.geteuid() == 0:
             shutil.chown(path, SERVER_USER)
+
+    def _copy_custom_scripts(self, target: Path) -> None:
+        """supautils runs these as supabase_admin after `create extension` of a privileged extension."""
+        source = resources.files("supalert").joinpath("hosted", "extension-custom-scripts")
+        for extension in source.iterdir():
+            folder = target / extension.name
+            folder.mkdir(parents=True, exist_ok=True)
+            for script in extension.iterdir():
+                self._write_as_server_user(folder / script.name, script.read_text())
+        if os.geteuid() == 0:
+            for path in (target, *target.iterdir()):
+                shutil.chown(path, SERVER_USER)
 
     def init(self) -> bool:
         """Create the cluster when missing. Returns True when it was created now."""
@@ -177,11 +233,11 @@ class LocalCluster:
             return False
         self._run(
             [
-                str(PG_BIN / "initdb"),
+                str(self.bin / "initdb"),
                 "-D",
                 str(self.data),
                 "-U",
-                "postgres",
+                SUPERUSER,
                 "--auth=trust",
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
@@ -192,17 +248,34 @@ class LocalCluster:
         conf = self.data / "postgresql.conf"
         with conf.open("a") as handle:
             handle.write("\ninclude = 'supalert.conf'\n")
+        if self.build.has("supabase_vault"):
+            # Vault's root key, read by the server at start; random per cluster, kept with it.
+            key = secrets.token_hex(32)
+            self._write_as_server_user(self.base / "getkey.sh", f"#!/bin/sh\necho {key}\n", mode=0o700)
+        made = {"bin": str(self.build.bin), "extensions": self.build.extensions}
+        (self.base / RECORD).write_text(json.dumps(made, indent=2) + "\n")
         return True
 
     def start(self) -> bool:
         """Create when missing and start when stopped. Returns True when the server was started now."""
+        if self.made_by_older_release():
+            raise SupalertError(
+                f"the local database in {self.base} was made by an earlier supalert, with `postgres` as its "
+                "superuser; a Supabase project is not shaped like that",
+                "python deploy.py local reset (removes it and makes it again as a hosted project is shaped)",
+            )
+        if not (self.bin / "postgres").exists():
+            raise SupalertError(
+                f"the binaries the local database in {self.base} was made with ({self.bin}) are gone",
+                "run `make setup` to build them again, or `python deploy.py local reset` to remake the database",
+            )
         created = self.init()
         if self.running():
             return False
         self._write_conf()
         self._run(
             [
-                str(PG_BIN / "pg_ctl"),
+                str(self.bin / "pg_ctl"),
                 "start",
                 "-w",
                 "-t",
@@ -223,7 +296,7 @@ class LocalCluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             ready = subprocess.run(
-                [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"], check=False
+                [str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"], check=False
             )
             if ready.returncode == 0:
                 return
@@ -234,7 +307,7 @@ class LocalCluster:
         """Stop when running. Returns True when it was running."""
         if not self.running():
             return False
-        self._run([str(PG_BIN / "pg_ctl"), "stop", "-w", "-m", mode, "-D", str(self.data)], "stopping Postgres")
+        self._run([str(self.bin / "pg_ctl"), "stop", "-w", "-m", mode, "-D", str(self.data)], "stopping Postgres")
         return True
 
     def restart(self) -> None:
@@ -242,12 +315,51 @@ class LocalCluster:
         self.start()
 
     def bootstrap(self, dbname: str) -> None:
-        """Give database `dbname` Supabase's shape (roles, auth helpers, default privileges)."""
-        from supalert.dburl import connect
-
-        with connect(self.url(dbname)) as conn:
-            conn.execute(supabase_shape_sql())
+        """Give database `dbname` a hosted project's shape (made, owned by postgres, when missing), with pg_cron
+        enabled by the superuser as the Supabase dashboard does: everything after that runs as postgres."""
+        shape_database(self, dbname)
+        if dbname == self.cron_database:
+            enable_extension(self, dbname, "pg_cron", "pg_catalog")
 
     def destroy(self) -> None:
         self.stop(mode="immediate")
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def shape_database(cluster: LocalCluster, dbname: str) -> None:
+    """The roles (once per cluster) and database `dbname` shaped like a hosted project; `dbname` is created, owned
+    by postgres, when missing."""
+    from psycopg import sql
+
+    from supalert.dburl import connect
+
+    with connect(cluster.superuser_url("postgres")) as conn:
+        conn.execute(hosted_file("roles.sql"))
+        if not conn.execute("select exists (select from pg_database where datname = %s)", (dbname,)).fetchone()[0]:
+            conn.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(dbname), sql.Identifier(ROLE)))
+        else:
+            conn.execute(sql.SQL("alter database {} owner to {}").format(sql.Identifier(dbname), sql.Identifier(ROLE)))
+    with connect(cluster.superuser_url(dbname)) as conn:
+        conn.execute(hosted_file("database.sql"))
+
+
+def enable_extension(cluster: LocalCluster, dbname: str, name: str, schema: str) -> None:
+    """Create extension `name` as a project's owner would: as postgres through supautils where it is loaded
+    (supabase_admin then owns it and the custom scripts grant postgres its share), else as the superuser with the
+    same grants (the event triggers of hosted/database.sql, and the after-create script where there is one)."""
+    from psycopg import sql
+
+    from supalert.dburl import connect
+
+    statement = sql.SQL("create extension if not exists {} with schema {}").format(
+        sql.Identifier(name), sql.Identifier(schema)
+    )
+    if cluster.build.has("supautils"):
+        with connect(cluster.url(dbname)) as conn:
+            conn.execute(statement)
+        return
+    with connect(cluster.superuser_url(dbname)) as conn:
+        conn.execute(statement)
+        script = resources.files("supalert").joinpath("hosted", "extension-custom-scripts", name, "after-create.sql")
+        if script.is_file():
+            conn.execute(script.read_text())

@@ -12,13 +12,17 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.harness import BASE_DB, TestCluster, claims_for, set_claims, start_test_cluster
+from tests.harness import BASE_DB, TestCluster, claims_for, describe_build, set_claims, start_test_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # The developer's shell must not steer the tests to a real database.
 for _name in ("SUPABASE_DB_URL", "DATABASE_URL", "SUPALERT_LOCAL_DIR", "SUPALERT_LOCAL_PORT"):
     os.environ.pop(_name, None)
+
+
+def pytest_report_header() -> str:
+    return describe_build()
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,19 @@
-"""The test cluster: one Postgres 15 for the whole run, shaped like Supabase, with template databases to clone.
+"""The test cluster: one Postgres 15 for the whole run, shaped like a hosted Supabase project, with template
+databases to clone.
+
+The cluster is bootstrapped by the superuser supabase_admin; everything of supalert's (migrations, cron jobs, CLI,
+functions) connects as `postgres`, which is not a superuser and holds Supabase's memberships and default privileges
+(supalert/hosted/). Where the set-up built them (supalert/server_build.py), supautils, pg_cron 1.6, pg_net and
+supabase_vault are loaded with Supabase's settings; otherwise Debian's pg_cron 1.4, enabled by the superuser.
 
 Databases, in the order they are made:
-- supalert_base: Supabase's shape (roles, auth.* helpers, default privileges) plus pg_cron, plpgsql_check and
-  pgtap, and no supalert migration. pg_cron can only be created in cron.database_name, so the cluster first runs
-  with cron.database_name = supalert_base, then restarts pointing it at supalert_cron.
+- supalert_base: a hosted project's shape plus pg_cron, plpgsql_check and pgtap (enabled as postgres through
+  supautils where it is loaded), Vault where it is built, and no supalert migration. pg_cron can only be created in
+  cron.database_name, so the cluster first runs with cron.database_name = supalert_base, then restarts pointing it
+  (and pg_net's worker) at supalert_cron.
 - supalert_cron: base + every migration, pg_cron's database (cron.database_name), never dropped while the server
   lives, so the launcher runs its jobs (tests that need real job runs use it).
-- supalert_template: base + every migration; each test gets a clone (pytest-postgresql's DatabaseJanitor).
+- supalert_template: base + every migration; each test gets a clone.
   Jobs scheduled in a clone are rows only: the launcher reads cron.job in supalert_cron alone.
 """
 
@@ -24,11 +31,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from pytest_postgresql.janitor import DatabaseJanitor
+import pytest
+from psycopg import sql
 
 from supalert import migrations
-from supalert.localdb import LocalCluster, supabase_shape_sql
+from supalert.localdb import LocalCluster, enable_extension, shape_database
 from supalert.paths import migrations_dir
+from supalert.server_build import VENDORED, ServerBuild, server_build
 
 BASE_DB = "supalert_base"
 TEMPLATE_DB = "supalert_template"
@@ -67,24 +76,41 @@ class TestCluster:
         auth = f"{user}:{password}" if password else user
         return f"postgresql://{auth}@127.0.0.1:{self.port}/{dbname}?sslmode=disable"
 
+    @property
+    def build(self) -> ServerBuild:
+        return self.cluster.build
+
     def admin(self) -> psycopg.Connection:
+        """`postgres` (not a superuser) on database postgres."""
         return psycopg.connect(self.url("postgres"), autocommit=True)
 
-    def janitor(self, dbname: str, template: str | None) -> DatabaseJanitor:
-        return DatabaseJanitor(
-            user="postgres", host="127.0.0.1", port=self.port, dbname=dbname, template_dbname=template
-        )
+    def superuser(self, dbname: str = "postgres") -> psycopg.Connection:
+        """supabase_admin: only for what the platform itself does on a hosted project, never for supalert's code."""
+        return psycopg.connect(self.cluster.superuser_url(dbname), autocommit=True)
+
+    def create_database(self, dbname: str, template: str) -> None:
+        """A copy of `template`, owned by postgres as a project's database is. Made by the superuser: only it may
+        end an autovacuum worker that happens to be in the template (CREATE DATABASE does that itself)."""
+        with self.superuser() as conn:
+            conn.execute(
+                sql.SQL("create database {} template {} owner postgres").format(
+                    sql.Identifier(dbname), sql.Identifier(template)
+                )
+            )
+
+    def drop_database(self, dbname: str) -> None:
+        with self.superuser() as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(dbname)))
 
     @contextlib.contextmanager
     def clone(self, template: str = TEMPLATE_DB, prefix: str = "t") -> Iterator[str]:
         """A new database copied from `template`, dropped afterwards. Yields its name."""
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-        janitor = self.janitor(name, template)
-        janitor.init()
+        self.create_database(name, template)
         try:
             yield name
         finally:
-            janitor.drop()
+            self.drop_database(name)
 
 
 def start_test_cluster(settings: dict[str, str] | None = None) -> TestCluster:
@@ -110,20 +136,19 @@ def start_test_cluster(settings: dict[str, str] | None = None) -> TestCluster:
 
 
 def _build_databases(tc: TestCluster) -> None:
+    cluster = tc.cluster
+    shape_database(cluster, BASE_DB)
     with tc.admin() as conn:
-        conn.execute(f"create database {BASE_DB}")
         conn.execute(f"create role {PASSWORD_USER} login password '{PASSWORD}'")
-    with psycopg.connect(tc.url(BASE_DB), autocommit=True) as conn:
-        conn.execute(supabase_shape_sql())
-        conn.execute("create extension if not exists pg_cron with schema pg_catalog")
-        conn.execute("create extension if not exists plpgsql_check with schema extensions")
-        conn.execute("create extension if not exists pgtap with schema extensions")
-    # Point pg_cron at a database made only after the restart, so that base and template stay clonable (the
-    # launcher keeps a connection to its database, and CREATE DATABASE ... TEMPLATE needs none).
-    tc.cluster.cron_database = CRON_DB
-    tc.cluster.restart()
-    tc.janitor(CRON_DB, BASE_DB).init()  # exists before any migration schedules a job (pg_cron checks)
-    tc.janitor(TEMPLATE_DB, BASE_DB).init()
+    enable_extension(cluster, BASE_DB, "pg_cron", "pg_catalog")
+    enable_extension(cluster, BASE_DB, "plpgsql_check", "extensions")
+    enable_extension(cluster, BASE_DB, "pgtap", "extensions")
+    # Point pg_cron (and pg_net's worker) at a database made only after the restart, so that base and template stay
+    # clonable (each keeps a connection to its database, and CREATE DATABASE ... TEMPLATE needs none).
+    cluster.cron_database = CRON_DB
+    cluster.restart()
+    tc.create_database(CRON_DB, BASE_DB)  # exists before any migration schedules a job (pg_cron checks)
+    tc.create_database(TEMPLATE_DB, BASE_DB)
     for dbname in (TEMPLATE_DB, CRON_DB):
         with psycopg.connect(tc.url(dbname), autocommit=True) as conn:
             migrations.migrate(conn, migrations_dir(), report=lambda _line: None)
@@ -131,7 +156,29 @@ def _build_databases(tc: TestCluster) -> None:
             tc.migrated_on = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     # pg_cron 1.4's launcher can miss the jobs committed while it was loading its job list (an invalidation that
     # arrives mid-load is overwritten), and here it starts while the migrations run: restart it with every job in.
-    tc.cluster.restart()
+    cluster.restart()
+
+
+def describe_build() -> str:
+    """One line for the test report: what the cluster runs, or which tests are skipped and why."""
+    build = server_build()
+    if build.hosted_extensions:
+        return "hosted shape: " + ", ".join(f"{name} {build.extensions[name]}" for name in VENDORED)
+    return (
+        f"hosted shape without {', '.join(n for n in VENDORED if not build.has(n))}: {build.missing_reason}; "
+        "Debian's pg_cron 1.4 instead, and the tests that need them are skipped"
+    )
+
+
+def needs_vendored(*names: str) -> pytest.MarkDecorator:
+    """Skip unless the set-up built these extensions from vendored sources (scripts/build_extensions.sh)."""
+    build = server_build()
+    missing = [name for name in names if not build.has(name)]
+    return pytest.mark.skipif(
+        bool(missing),
+        reason=f"needs {', '.join(missing)} built from vendored sources, which this machine lacks: "
+        f"{build.missing_reason}",
+    )
 
 
 def set_claims(conn: psycopg.Connection, role: str, claims: dict | None) -> None:

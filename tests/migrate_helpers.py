@@ -11,13 +11,16 @@ from supalert import migrations
 from supalert.paths import migrations_dir
 
 FIRST_RELEASE = "20261129191000"  # the newest migration of the first landed release
+# Migrations added later with a version that sorts before a release's own (they must run first on a fresh install):
+# not part of that release.
+ADDED_LATER = {"20261129184459"}
 
 
 def migrate_through(conn: psycopg.Connection, version: str, scratch: Path) -> None:
     """Apply the project's migrations up to and including `version` (copied to `scratch`, which must be empty)."""
     scratch.mkdir(parents=True, exist_ok=True)
     for item in migrations.discover(migrations_dir()):
-        if item.version <= version:
+        if item.version <= version and item.version not in ADDED_LATER:
             shutil.copy(item.path, scratch / item.path.name)
     migrations.migrate(conn, scratch, report=lambda _line: None)
 

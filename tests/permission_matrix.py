@@ -36,7 +36,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
 PRIVATE = {"anon": (NO, "-"), "user": (NO, "-"), "admin": (NO, "-"), "service_role": (NO, "-")}
 for _name in ("backup_log", "function_call_hours", "heartbeat", "notifications", "partitioned_tables",
               "retention_policies", "retention_runs", "routes", "rule_runs", "rule_state", "rules", "settings",
-              "silences", "usage_samples"):  # fmt: skip
+              "severity_aliases", "silences", "usage_samples"):  # fmt: skip
     TABLES[f"monitoring.{_name}"] = PRIVATE
 
 # A row each of these tables gets before the select cells are checked (written by the owner, for another user).
@@ -81,6 +81,8 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], bool, str | None]] = {
     "monitoring.require_admin()": (ADMIN_RPC, True, "select monitoring.require_admin()"),
     "monitoring.resolve_alert(uuid,text)": (ADMIN_RPC, True,
                                             "select * from monitoring.resolve_alert(gen_random_uuid())"),
+    # A mapping, no data of anyone's: the dashboard (signed-in admins) reads the app's words through it.
+    "monitoring.severity_level(text)": (ADMIN_RPC, False, "select monitoring.severity_level('error')"),
     "monitoring.system_health(timestamp with time zone)": (ADMIN_RPC, True, "select monitoring.system_health()"),
     "monitoring.verify_latest_backup(timestamp with time zone)": (
         ADMIN_RPC, True, "select * from monitoring.verify_latest_backup()"),
@@ -103,6 +105,7 @@ for _name in (
     "evaluate_rule(monitoring.rules,timestamp with time zone)",
     "require_columns(text,text[])",
     "rules_check_metric_function()",
+    "severity_words(text[])",
     "system_alerts_sync_flags()",
     *(f"metric_{m}(monitoring.rules,timestamp with time zone)" for m in (
         "active_users", "backup_age_hours", "client_credit", "database_size_gb", "duration", "error_count",

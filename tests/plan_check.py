@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 import psycopg
 
+from supalert.localdb import SUPERUSER
+
 TELEMETRY_PREFIXES = ("error_logs", "performance_metrics", "sms_delivery_log", "email_delivery_log")
 
 
@@ -23,8 +25,10 @@ def walk(node: dict) -> Iterator[dict]:
 
 
 def seq_scans(conn: psycopg.Connection, statement: str, params: tuple = (), min_rows: int = 1000) -> list[str]:
-    """Run `statement` (superuser connection) and return the relations any of its plans read with a Seq Scan that
-    read more than `min_rows` rows it did not need (see beyond_need), nested statements in functions included."""
+    """Run `statement` in `conn`'s database and return the relations any of its plans read with a Seq Scan that
+    read more than `min_rows` rows it did not need (see beyond_need), nested statements in functions included.
+    Loading auto_explain takes a superuser, so the statement runs as the cluster's supabase_admin: instrumentation
+    only (both it and `postgres` bypass RLS, so the plans are the ones `postgres` gets)."""
     plans: list[dict] = []
 
     def collect(diag: psycopg.errors.Diagnostic) -> None:
@@ -32,16 +36,17 @@ def seq_scans(conn: psycopg.Connection, statement: str, params: tuple = (), min_
         if "{" in text:
             plans.append(json.loads(text[text.index("{") :]))
 
-    conn.add_notice_handler(collect)
-    try:
-        with conn.transaction():
-            conn.execute("load 'auto_explain'")
+    info = conn.info
+    with psycopg.connect(
+        host=info.host, port=info.port, dbname=info.dbname, user=SUPERUSER, autocommit=True
+    ) as superuser:
+        superuser.add_notice_handler(collect)
+        with superuser.transaction():
+            superuser.execute("load 'auto_explain'")
             for name, value in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_format", "json"),
                                 ("log_level", "notice"), ("log_analyze", "on"), ("log_timing", "off")):  # fmt: skip
-                conn.execute(f"set local auto_explain.{name} = '{value}'")
-            conn.execute(statement, params).fetchall()
-    finally:
-        conn.remove_notice_handler(collect)
+                superuser.execute(f"set local auto_explain.{name} = '{value}'")
+            superuser.execute(statement, params).fetchall()
     return [
         node["Relation Name"]
         for plan in plans

@@ -20,18 +20,22 @@ from tests.harness import PASSWORD, PASSWORD_USER, free_port
 FILES = discover(migrations_dir())
 
 
-def history(url: str) -> list[tuple[str, str, list[str]]]:
+def history(url: str) -> list[tuple[str, str, str]]:
+    """supalert's own history: (version, name, sha256) in version order."""
+    with psycopg.connect(url) as conn:
+        if not conn.execute("select to_regclass('supalert_migrations.history') is not null").fetchone()[0]:
+            return []
+        return conn.execute("select version, name, sha256 from supalert_migrations.history order by version").fetchall()
+
+
+def cli_history(url: str) -> list[tuple[str, str, list[str]]]:
+    """The Supabase CLI's history, which belongs to the app's `supabase db push`."""
     with psycopg.connect(url) as conn:
         if not conn.execute("select to_regclass('supabase_migrations.schema_migrations') is not null").fetchone()[0]:
             return []
         return conn.execute(
             "select version, name, statements from supabase_migrations.schema_migrations order by version"
         ).fetchall()
-
-
-def checksums(url: str) -> dict[str, str]:
-    with psycopg.connect(url) as conn:
-        return dict(conn.execute("select version, sha256 from supabase_migrations.supalert_checksums").fetchall())
 
 
 def copy_migrations(tmp_path: Path) -> Path:
@@ -49,16 +53,17 @@ def assert_clean_error(done: subprocess.CompletedProcess, *fragments: str) -> No
         assert fragment in error_lines[0], error_lines[0]
 
 
-def test_fresh_migrate_applies_every_file_with_cli_shaped_history(bare_db, cli):
+def test_fresh_migrate_applies_every_file_into_its_own_history_and_leaves_the_clis_alone(bare_db, cli):
     done = cli("migrate", "--db-url", bare_db)
     assert done.returncode == 0, done.stderr
     assert f"applied {len(FILES)} of {len(FILES)} migrations" in done.stdout
-    rows = history(bare_db)
-    assert [(v, n) for v, n, _ in rows] == [(f.version, f.name) for f in FILES]
-    assert [s for _, _, s in rows] == [[st.text for st in f.statements] for f in FILES]
-    assert checksums(bare_db) == {f.version: f.sha256 for f in FILES}
+    assert history(bare_db) == [(f.version, f.name, f.sha256) for f in FILES]
     with psycopg.connect(bare_db) as conn:
         assert conn.execute("select count(*) from monitoring.settings").fetchone()[0] == 1
+        # The CLI's history schema belongs to the app's `supabase db push`: supalert never makes it.
+        assert conn.execute("select to_regnamespace('supabase_migrations') is null").fetchone()[0]
+        applied_by = conn.execute("select distinct applied_by, applied_via from supalert_migrations.history").fetchall()
+        assert applied_by == [("postgres", "deploy.py migrate")]
 
 
 def test_second_migrate_is_a_quick_no_op(db, cli):
@@ -78,7 +83,7 @@ def test_dry_run_lists_pending_and_changes_nothing(bare_db, cli):
     for item in FILES:
         assert f"would apply {item.path.name}" in done.stdout
     with psycopg.connect(bare_db) as conn:
-        assert conn.execute("select to_regnamespace('supabase_migrations') is null").fetchone()[0]
+        assert conn.execute("select to_regnamespace('supalert_migrations') is null").fetchone()[0]
         assert conn.execute("select to_regnamespace('monitoring') is null").fetchone()[0]
 
 
@@ -121,7 +126,8 @@ def test_failing_statement_rolls_back_the_file_and_names_file_line_and_error(bar
     )
     done = cli("migrate", "--db-url", bare_db, env={"SUPALERT_MIGRATIONS_DIR": str(folder)})
     assert_clean_error(done, "29990101000000_broken.sql", "line 5", "no_such_column", "rolled back")
-    assert f"(fix: fix {bad} and run migrate again)" in done.stderr  # Postgres's own hint stays a hint
+    # Postgres's own hint would stay a hint; the fix names the object first, and the file only as a new one.
+    assert f"(fix: change the database object the error names, or fix {bad} if it is a new migration" in done.stderr
     versions = [v for v, _, _ in history(bare_db)]
     assert versions == [f.version for f in FILES]  # every good file applied, the broken one not recorded
     with psycopg.connect(bare_db) as conn:

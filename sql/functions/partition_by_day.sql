@@ -2,10 +2,10 @@
 -- into one partitioned by UTC day on p_column and registers it in monitoring.partitioned_tables; a table already
 -- partitioned is only registered. The rows are copied, ids and all, into day partitions (far-future ones into the
 -- default partition) under an ACCESS EXCLUSIVE lock, so inserts wait until the migration commits. Carried over:
--- columns, defaults, identity, checks, indexes, unique and foreign keys, RLS policies, grants, owner, comments and
--- publications. The primary key becomes (p_column, old key columns) include (p_include), since a partitioned table's
--- keys must include p_column; it replaces a plain index on p_column alone, and the included columns let the rules
--- answer from the index alone. Refused, naming the object and the way out: more than supalert.convert_max_rows rows
+-- columns, defaults, identity and serial sequences, checks, indexes, unique and foreign keys, RLS policies, grants,
+-- owner, comments and publications. The primary key becomes (p_column, old key columns) include (p_include), since a
+-- partitioned table's keys must include p_column; it replaces a plain index on p_column alone, and the included
+-- columns let the rules answer from the index alone. Refused, naming the object and the way out: more than supalert.convert_max_rows rows
 -- (default 1,000,000) copied in one transaction, counting the tables converted before it in the same migration
 -- (their locks are held until it commits), triggers, views or foreign keys that depend on the table, unique keys
 -- without p_column, exclusion constraints, generated columns, inheritance, column-level grants.
@@ -34,6 +34,8 @@ declare
     v_blocker text;
     v_new regclass;
     v_sequences text[] := '{}'::text[];
+    v_serials text[] := '{}'::text[];
+    v_serial record;
     v_columns text;
     v_pk text[];
     v_pk_name text;
@@ -211,8 +213,25 @@ begin
         v_sequences := v_sequences || array[v_identity.new_sequence, pg_catalog.split_part(v_identity.old_sequence, '.', 2)];
     end loop;
 
+    -- A serial's sequence belongs to the old table's column while the new table's default uses it: detach it so
+    -- the drop leaves it, then give it to the new table's column.
+    for v_serial in
+        select s.oid::regclass::text as seq, a.attname
+          from pg_catalog.pg_depend as d
+          join pg_catalog.pg_class as s on s.oid = d.objid
+          join pg_catalog.pg_attribute as a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+         where d.refobjid = v_table and d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass and d.deptype = 'a'
+           and s.relkind = 'S'
+    loop
+        execute pg_catalog.format('alter sequence %s owned by none', v_serial.seq);
+        v_serials := v_serials || array[v_serial.seq, v_serial.attname];
+    end loop;
     execute pg_catalog.format('drop table %s', v_table);
     v_table := v_new;
+    for v_i in 1 .. coalesce(pg_catalog.array_length(v_serials, 1), 0) / 2 loop
+        execute pg_catalog.format('alter sequence %s owned by %s.%I', v_serials[2 * v_i - 1], v_table,
+                                  v_serials[2 * v_i]);
+    end loop;
     for v_i in 1 .. coalesce(pg_catalog.array_length(v_sequences, 1), 0) / 2 loop
         execute pg_catalog.format('alter sequence %s rename to %s', v_sequences[2 * v_i - 1], v_sequences[2 * v_i]);
     end loop;

@@ -28,10 +28,15 @@ begin
                 'last_hour', pg_catalog.count(*),
                 'per_minute', pg_catalog.round(pg_catalog.count(*) / 60.0, 3),
                 'by_severity', coalesce(
-                    (select pg_catalog.jsonb_object_agg(x.severity, x.n)
-                       from (select e2.severity, pg_catalog.count(*) as n from public.error_logs as e2
-                              where e2.occurred_at > v_hour_ago and e2.occurred_at <= p_now
-                              group by e2.severity) as x),
+                    -- By supalert's severities: the app's words (medium, ERROR, ...) mapped, unknown ones 'other'.
+                    (select pg_catalog.jsonb_object_agg(y.severity, y.n)
+                       from (select coalesce(monitoring.severity_level(x.word), 'other') as severity,
+                                    pg_catalog.sum(x.n) as n
+                               from (select e2.severity::text as word, pg_catalog.count(*) as n
+                                       from public.error_logs as e2
+                                      where e2.occurred_at > v_hour_ago and e2.occurred_at <= p_now
+                                      group by 1) as x
+                              group by 1) as y),
                     '{}'::jsonb)
             )
               from public.error_logs as e

@@ -1,5 +1,6 @@
 -- monitoring.metric_error_count(rule, now): the number of public.error_logs rows in the rule's window whose
--- severity is in params.severities (default high and critical, as the seed's check_error_rate_threshold counted).
+-- severity word means one of params.severities (default high and critical, as the seed's check_error_rate_threshold
+-- counted), by monitoring.severity_aliases: 'error' and 'CRITICAL' count, 'medium' and 'low' do not.
 -- One series; zero errors in the window is a value, but a table that has never had a row is no data (nothing
 -- is logging). Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_error_count(p_rule monitoring.rules, p_now timestamptz)
@@ -19,6 +20,8 @@ declare
            from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as s (severity)),
         array['critical', 'high']
     );
+    -- The app's own words for those severities (medium, ERROR, ...): monitoring.severity_aliases.
+    v_words text[] := monitoring.severity_words(v_severities);
     v_errors bigint;
     v_no_data boolean := false;
 begin
@@ -26,7 +29,7 @@ begin
       into v_errors
       from public.error_logs as e
      where e.occurred_at > v_from and e.occurred_at <= p_now
-       and e.severity = any (v_severities);
+       and pg_catalog.lower(pg_catalog.btrim(e.severity::text)) = any (v_words);
     -- A row in the window (of any severity) settles it; only an empty window plans a look at the whole table.
     if v_errors = 0 and not exists (select from public.error_logs as x
                                      where x.occurred_at > v_from and x.occurred_at <= p_now) then
@@ -48,7 +51,7 @@ end;
 $$;
 
 comment on function monitoring.metric_error_count(monitoring.rules, timestamptz) is
-'Metric: error_logs rows in the window with severity in params.severities (default critical, high).';
+'Metric: error_logs rows in the window whose severity means one of params.severities (default critical, high).';
 
 revoke execute on function monitoring.metric_error_count(monitoring.rules, timestamptz)
 from public, anon, authenticated;

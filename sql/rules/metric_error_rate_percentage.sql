@@ -1,7 +1,8 @@
 -- monitoring.metric_error_rate_percentage(rule, now): errors per 100 requests in the window. Errors: public.error_logs
--- rows in the window (all severities, or params.severities). Requests: public.performance_metrics rows with
--- metric_type 'edge_function' in the window, since every edge function logs one timing per call (the seed's
--- "Edge Function Performance" snippet). No requests in the window is no data. Metric interface; evaluate only.
+-- rows in the window (all severities, or those whose word means one of params.severities, by
+-- monitoring.severity_aliases). Requests: public.performance_metrics rows with metric_type 'edge_function' in the
+-- window, since every edge function logs one timing per call (the seed's "Edge Function Performance" snippet).
+-- No requests in the window is no data. Metric interface; evaluate only.
 create or replace function monitoring.metric_error_rate_percentage(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
@@ -16,6 +17,8 @@ declare
     v_from timestamptz := p_now - p_rule.time_window;
     v_severities text[] := (select pg_catalog.array_agg(x.severity)
                               from pg_catalog.jsonb_array_elements_text(p_rule.params -> 'severities') as x (severity));
+    -- The app's own words for those severities (medium, ERROR, ...): monitoring.severity_aliases.
+    v_words text[] := case when v_severities is not null then monitoring.severity_words(v_severities) end;
     v_errors bigint;
     v_requests bigint;
 begin
@@ -23,7 +26,7 @@ begin
       into v_errors
       from public.error_logs as e
      where e.occurred_at > v_from and e.occurred_at <= p_now
-       and (v_severities is null or e.severity = any (v_severities));
+       and (v_words is null or pg_catalog.lower(pg_catalog.btrim(e.severity::text)) = any (v_words));
     select pg_catalog.count(*)
       into v_requests
       from public.performance_metrics as m

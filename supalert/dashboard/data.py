@@ -75,9 +75,11 @@ def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after:
         charts = {
             "errors": fetch_dicts(
                 c,
-                "select date_bin('5 minutes', occurred_at, %s) as bucket, severity, count(*) as n"
+                # The app's severity words, mapped to supalert's (monitoring.severity_aliases).
+                "select bucket, coalesce(monitoring.severity_level(word), 'other') as severity, sum(n) as n from ("
+                " select date_bin('5 minutes', occurred_at, %s) as bucket, severity::text as word, count(*) as n"
                 " from public.error_logs where occurred_at > %s - interval '24 hours' and occurred_at <= %s"
-                " group by 1, 2 order by 1, 2",
+                " group by 1, 2) as x group by 1, 2 order by 1, 2",
                 (at, at, at),
             ),
             "durations": fetch_dicts(
