@@ -15,7 +15,7 @@ import psycopg
 
 from bench.retention_drop import Inserter
 from bench.scale import DURABLE
-from tests.harness import BASE_DB, start_test_cluster
+from tests.harness import BASE_DB, as_superuser, start_test_cluster
 from tests.migrate_helpers import FIRST_RELEASE, migrate_through, migrate_to_head
 from tests.telemetry_data import IN_HISTORY, INSERTS
 
@@ -37,7 +37,8 @@ def convert(url: str, rows: int) -> None:
         now = conn.execute("select date_trunc('minute', now())").fetchone()[0]
         conn.execute(INSERTS["public.error_logs"].format(at=IN_HISTORY), {"n": rows, "now": now})
         conn.execute("vacuum (analyze) public.error_logs")
-        conn.execute("checkpoint")
+        with psycopg.connect(as_superuser(url), autocommit=True) as superuser:
+            superuser.execute("checkpoint")  # CHECKPOINT needs a superuser (or pg_checkpoint), as on Supabase
         size = conn.execute("select pg_total_relation_size('public.error_logs')").fetchone()[0]
     inserter = Inserter(url, "public.error_logs")
     inserter.start()

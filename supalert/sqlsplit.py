@@ -1,7 +1,8 @@
 """Split a migration file into statements the way the Supabase CLI does.
 
-The CLI stores each file's statements in `supabase_migrations.schema_migrations.statements`; to write that column
-exactly as the CLI would, supalert must cut the file at the same places. The CLI's tokenizer (pkg/parser) ends a
+supalert runs a file statement by statement, and recognises a database where the CLI applied supalert's own folder
+by comparing its split with what the CLI stored in `supabase_migrations.schema_migrations.statements`, so it must
+cut the file at the same places. The CLI's tokenizer (pkg/parser) ends a
 statement at a `;` that is outside quotes ('...' and "..."), dollar quotes ($tag$...$tag$), `--` line comments,
 nested `/* */` block comments, parentheses and `BEGIN ATOMIC ... END` bodies; a backslash outside quotes escapes the
 next character. Each piece is then stripped of trailing `;` and surrounding whitespace, and empty pieces are dropped.

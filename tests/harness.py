@@ -35,7 +35,7 @@ import pytest
 from psycopg import sql
 
 from supalert import migrations
-from supalert.localdb import LocalCluster, enable_extension, shape_database
+from supalert.localdb import SUPERUSER, LocalCluster, enable_extension, shape_database
 from supalert.paths import migrations_dir
 from supalert.server_build import VENDORED, ServerBuild, server_build
 
@@ -157,6 +157,12 @@ def _build_databases(tc: TestCluster) -> None:
     # pg_cron 1.4's launcher can miss the jobs committed while it was loading its job list (an invalidation that
     # arrives mid-load is overwritten), and here it starts while the migrations run: restart it with every job in.
     cluster.restart()
+
+
+def as_superuser(url: str) -> str:
+    """The same database as the cluster's bootstrap superuser: for instrumentation only (CHECKPOINT, auto_explain),
+    never for supalert's own code."""
+    return psycopg.conninfo.make_conninfo(url, user=SUPERUSER)
 
 
 def describe_build() -> str:

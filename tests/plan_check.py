@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import psycopg
 
-from supalert.localdb import SUPERUSER
+from tests.harness import as_superuser
 
 TELEMETRY_PREFIXES = ("error_logs", "performance_metrics", "sms_delivery_log", "email_delivery_log")
 
@@ -36,10 +36,7 @@ def seq_scans(conn: psycopg.Connection, statement: str, params: tuple = (), min_
         if "{" in text:
             plans.append(json.loads(text[text.index("{") :]))
 
-    info = conn.info
-    with psycopg.connect(
-        host=info.host, port=info.port, dbname=info.dbname, user=SUPERUSER, autocommit=True
-    ) as superuser:
+    with psycopg.connect(as_superuser(conn.info.dsn), autocommit=True) as superuser:
         superuser.add_notice_handler(collect)
         with superuser.transaction():
             superuser.execute("load 'auto_explain'")

@@ -4,7 +4,8 @@
 -- telemetry tables into day partitions with every row and id kept. This file looks at every such table first and:
 -- - refuses, before anything of supalert's is installed, what cannot be adopted as it is, in one message that names
 --   each of the app's objects and gives the SQL that fixes it;
--- - converts in place what is safe: a nullable time column without nulls becomes not null (with default now()),
+-- - converts in place what is safe: optional columns it lacks are added (nullable, or with a default), a nullable
+--   time column without nulls becomes not null (with default now()),
 --   a serial's sequence is detached so the partitioned table can keep using it (it is owned again afterwards), and
 --   a system_alerts of the seed's shape gets supalert's lifecycle columns;
 -- - records each table's grants and comment (supalert_migrations.adopted_tables), which a later migration gives
@@ -26,14 +27,16 @@ comment on table supalert_migrations.adopted_tables is
 
 do $adopt$
 declare
-    -- table, partitioned by day on this column (null: kept as it is), columns supalert reads with the definition
-    -- that adds each to a table that already has rows (supalert's types; not null only where a default fills it)
+    -- table, partitioned by day on this column (null: kept as it is), the columns supalert uses with the definition
+    -- that adds each to a table that already has rows (supalert's types; not null only where a default fills it),
+    -- and which of them are merely optional: those are added in place, the others are asked for
     v_spec record;
     v_table regclass;
     v_kind "char";
     v_column record;
     v_problems text[] := '{}';
     v_fixes text[] := '{}';
+    v_additions text[] := '{}';
     v_missing text[];
     v_rows bigint;
     v_total bigint := 0;
@@ -49,44 +52,48 @@ begin
     end if;
 
     for v_spec in
-        select s.name, s.time_column, s.columns
+        select s.name, s.time_column, s.columns, s.optional
           from (values
               ('system_alerts', null, array[
                   ['id', 'uuid default gen_random_uuid()'], ['alert_type', 'text'],
                   ['title', 'text'], ['message', 'text not null default '''''],
                   ['severity', 'text'], ['metadata', 'jsonb not null default ''{}'''],
                   ['created_at', 'timestamptz not null default now()'],
-                  ['dismissed', 'boolean not null default false'], ['is_read', 'boolean not null default false']]),
+                  ['dismissed', 'boolean not null default false'], ['is_read', 'boolean not null default false']],
+               array['message', 'metadata']),
               ('error_logs', 'occurred_at', array[
                   ['id', 'bigint generated always as identity'], ['severity', 'text'],
                   ['category', 'text'], ['message', 'text'], ['function_name', 'text'],
                   ['error_details', 'jsonb not null default ''{}'''],
-                  ['occurred_at', 'timestamptz not null default now()'], ['user_id', 'uuid default auth.uid()']]),
+                  ['occurred_at', 'timestamptz not null default now()'], ['user_id', 'uuid default auth.uid()']],
+               array['category', 'message', 'function_name', 'error_details', 'user_id']),
               ('performance_metrics', 'recorded_at', array[
                   ['id', 'bigint generated always as identity'], ['metric_type', 'text'],
                   ['metric_name', 'text'], ['duration_ms', 'integer'], ['metadata', 'jsonb'],
                   ['client_id', 'uuid'], ['recorded_at', 'timestamptz not null default now()'],
-                  ['user_id', 'uuid default auth.uid()']]),
+                  ['user_id', 'uuid default auth.uid()']],
+               array['metadata', 'client_id', 'user_id']),
               ('sms_delivery_log', 'created_at', array[
                   ['id', 'bigint generated always as identity'], ['delivery_status', 'text'],
-                  ['created_at', 'timestamptz not null default now()']]),
+                  ['created_at', 'timestamptz not null default now()']], '{}'),
               ('email_delivery_log', 'created_at', array[
                   ['id', 'bigint generated always as identity'], ['delivery_status', 'text'],
-                  ['created_at', 'timestamptz not null default now()']]),
+                  ['created_at', 'timestamptz not null default now()']], '{}'),
               ('user_sessions', null, array[
                   ['id', 'uuid default gen_random_uuid()'], ['user_id', 'uuid default auth.uid()'],
                   ['started_at', 'timestamptz not null default now()'],
-                  ['last_active_at', 'timestamptz not null default now()']]),
+                  ['last_active_at', 'timestamptz not null default now()'], ['user_agent', 'text']],
+               array['user_agent']),
               ('client_credits', null, array[
                   ['client_id', 'uuid'], ['balance', 'numeric'],
-                  ['updated_at', 'timestamptz not null default now()']]),
+                  ['updated_at', 'timestamptz not null default now()']], '{}'),
               ('gift_card_provisions', null, array[
                   ['id', 'bigint generated always as identity'], ['status', 'text'],
-                  ['created_at', 'timestamptz not null default now()']]),
+                  ['created_at', 'timestamptz not null default now()']], '{}'),
               ('rate_limit_log', null, array[
                   ['id', 'bigint generated always as identity'], ['identifier', 'text'],
-                  ['created_at', 'timestamptz not null default now()']])
-          ) as s (name, time_column, columns)
+                  ['created_at', 'timestamptz not null default now()']], '{}')
+          ) as s (name, time_column, columns, optional)
     loop
         v_table := pg_catalog.to_regclass('public.' || v_spec.name);
         continue when v_table is null;
@@ -105,7 +112,8 @@ begin
         -- The columns supalert reads. system_alerts of the seed's shape (no lifecycle columns) is converted below.
         select pg_catalog.array_agg(v_spec.columns[o][1] order by o) into v_missing
           from pg_catalog.generate_subscripts(v_spec.columns, 1) as o
-         where not exists (select from pg_catalog.pg_attribute as a
+         where v_spec.columns[o][1] <> all (v_spec.optional::text[])
+           and not exists (select from pg_catalog.pg_attribute as a
                             where a.attrelid = v_table and a.attname = v_spec.columns[o][1] and a.attnum > 0
                               and not a.attisdropped);
         if v_missing is not null then
@@ -117,6 +125,16 @@ begin
               from pg_catalog.generate_subscripts(v_spec.columns, 1) as o
              where v_spec.columns[o][1] = any (v_missing);
         end if;
+
+        -- Optional columns the table lacks are added (nullable or with a default: no row changes).
+        select v_additions || pg_catalog.array_agg(pg_catalog.format('alter table public.%I add column %I %s',
+                   v_spec.name, v_spec.columns[o][1], v_spec.columns[o][2]) order by o)
+          into v_additions
+          from pg_catalog.generate_subscripts(v_spec.columns, 1) as o
+         where v_spec.columns[o][1] = any (v_spec.optional::text[])
+           and not exists (select from pg_catalog.pg_attribute as a
+                            where a.attrelid = v_table and a.attname = v_spec.columns[o][1] and a.attnum > 0
+                              and not a.attisdropped);
 
         -- supalert inserts alerts: a not-null column of the app's without a default would refuse them.
         if v_spec.name = 'system_alerts' then
@@ -251,7 +269,7 @@ begin
             'row under an ACCESS EXCLUSIVE lock until the migration commits, and API requests time out meanwhile',
             v_total, v_limit);
         v_fixes := v_fixes || ('/* trim them first, or allow it for one run in a quiet window: '
-            'PGOPTIONS=''-c supalert.convert_max_rows=<rows>'' python deploy.py migrate (docs/partitioning.md) */');
+            'PGOPTIONS=''-c supalert.convert_max_rows=<rows>'' python deploy.py migrate (docs/partitioning.md) */')::text;
     end if;
     if pg_catalog.cardinality(v_problems) > 0 then
         raise exception 'supalert cannot adopt the app''s tables as they are, and changed nothing: %',
@@ -262,6 +280,9 @@ begin
     end if;
 
     -- Nothing is refused: convert what is safe to convert in place, and keep the grants to give back.
+    foreach v_fix in array v_additions loop
+        execute v_fix;
+    end loop;
     for v_spec in
         select s.name, s.time_column
           from (values ('system_alerts', null), ('error_logs', 'occurred_at'), ('performance_metrics', 'recorded_at'),
