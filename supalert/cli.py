@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from supalert import demo, engine, functions, localdb, migrations, sqlsource, status
+from supalert import demo, engine, functions, liveness, localdb, migrations, sqlsource, status
 from supalert.dburl import DbTarget, check_not_transaction_pooler, connect, redact, target_from
 from supalert.errors import SupalertError
 from supalert.paths import migrations_dir, project_root
@@ -118,6 +118,8 @@ def migrate(
         result = migrations.migrate(
             conn, folder, dry_run=dry_run, allow_changed=allow_changed, lock_timeout=lock_timeout, report=_say
         )
+        # pg_net may have been enabled, or the secrets stored, since the migration that schedules the dispatcher.
+        dispatch_lines = [] if dry_run else liveness.ensure_dispatch(conn)
     plan = result.plan
     if dry_run:
         for item in plan.pending:
@@ -131,6 +133,8 @@ def migrate(
             f"migrated {target.display}: applied {len(result.applied)} of {len(plan.files)} migrations "
             f"in {result.seconds:.2f} s"
         )
+    for line in dispatch_lines:
+        out.print(line)
 
 
 @app.command("status")
@@ -141,9 +145,10 @@ def status_command(
         str, typer.Option(help="Call the evaluation heartbeat stale after this long (pg_cron runs every minute).")
     ] = "5m",
 ) -> None:
-    """Report migrations, pg_cron jobs, rules, the last evaluation and open alerts.
+    """Report migrations, whether the monitor is alive (pg_cron, each job, the heartbeat, the outbox, the
+    dispatcher), rules and open alerts.
 
-    Exit 1 when migrations are pending or changed, or the heartbeat is stale (evaluation stopped)."""
+    Exit 1 when migrations are pending or changed, or any part of the monitor fails; the causes are printed."""
     stale_after = engine.parse_duration(stale_after)
     target = resolve_target(db_url)
     with connect(target.url) as conn:
@@ -153,8 +158,15 @@ def status_command(
         _print_json(report)
     else:
         _print_status(report)
-    if not status.healthy(report):
+    causes = status.problems(report)
+    if causes:
+        if not as_json:
+            for cause in causes:
+                err.print(f"unhealthy: {cause}", markup=False, highlight=False)
         raise typer.Exit(1)
+
+
+MARKS = {"ok": "ok", "warn": "[yellow]warn[/yellow]", "fail": "[bold red]FAIL[/bold red]"}
 
 
 def _print_status(report: dict) -> None:
@@ -193,6 +205,13 @@ def _print_status(report: dict) -> None:
         firing = engine_report["open_alerts"]
         table.add_row("open alerts", ", ".join(f"{n} {sev}" for sev, n in firing.items()) or "none")
     out.print(table)
+    if report["monitor"] is not None:
+        monitor = Table(title="is the monitor alive? (monitoring.liveness)", title_justify="left")
+        for column in ("part", "", "detail", "fix"):
+            monitor.add_column(column, overflow="fold")
+        for row in report["monitor"]:
+            monitor.add_row(row["component"], MARKS[row["status"]], row["detail"], row["fix"] or "")
+        out.print(monitor)
     if engine_report:
         rules = Table(title="rules", title_justify="left")
         for column in ("rule", "severity", "condition", "window", "last run (UTC)", "outcome", "open alerts"):
@@ -663,7 +682,8 @@ def secrets_set(
     db_url: DbUrlOption = None,
 ) -> None:
     """Store the project URL and ALERT_DISPATCH_SECRET (read from the environment, never from the command line)
-    in Vault, for the every-minute pg_net call of check-alert-triggers. Safe to run again."""
+    in Vault, for pg_cron's pg_net call of check-alert-triggers, and schedule that call (supalert-dispatch) once
+    pg_net exists (created here where this role may). Safe to run again."""
     from supalert import vault
 
     secret = os.environ.get("ALERT_DISPATCH_SECRET", "")
@@ -679,8 +699,42 @@ def secrets_set(
         outcome = vault.store(
             conn, {"supalert_project_url": project_url.rstrip("/"), "supalert_dispatch_secret": secret}
         )
+        dispatch_lines = liveness.ensure_dispatch(conn)
     for name, what in outcome.items():
         out.print(f"{name}: {what}")
+    for line in dispatch_lines:
+        out.print(line)
+
+
+@app.command()
+def schedule(
+    evaluate: Annotated[
+        str | None, typer.Option(help="How often pg_cron evaluates the rules: 10s, 30s, 1m, 5m or a cron schedule.")
+    ] = None,
+    dispatch: Annotated[
+        str | None, typer.Option(help="How often pg_cron calls check-alert-triggers through pg_net (same forms).")
+    ] = None,
+    db_url: DbUrlOption = None,
+) -> None:
+    """Show or change how often supalert-evaluate and supalert-dispatch run. Seconds need pg_cron 1.5 or later
+    (Supabase has 1.6); a rule is still evaluated at most once per its evaluation_interval."""
+    target = resolve_target(db_url)
+    with connect(target.url) as conn:
+        engine.require_installed(conn)
+        if evaluate is None and dispatch is None:
+            jobs = engine.fetch_dicts(
+                conn,
+                "select evaluate_schedule, dispatch_schedule from monitoring.settings",
+            )[0]
+            out.print(f"supalert-evaluate: {jobs['evaluate_schedule']!r}")
+            out.print(f"supalert-dispatch: {jobs['dispatch_schedule']!r}")
+            return
+        rows = liveness.set_schedules(conn, evaluate, dispatch)
+        dispatch_lines = liveness.ensure_dispatch(conn) if dispatch is not None else []
+    for row in rows:
+        out.print(f"{row['job']}: {row['schedule']!r}")
+    for line in dispatch_lines:
+        out.print(line)
 
 
 @local_app.command("start")

@@ -59,6 +59,7 @@ CONSTRAINTS = {
     "rules_evaluations_before_firing_positive": ("evaluations_before_firing", "must be between 1 and 1000"),
     "rules_repeat_interval_positive": ("repeat_interval", "must be longer than zero"),
     "rules_evaluation_interval_at_least_a_minute": ("evaluation_interval", "must be at least 1 minute"),
+    "rules_evaluation_interval_at_least_a_second": ("evaluation_interval", "must be at least 1 second"),
     "rules_on_no_data_known": ("on_no_data", "must be one of " + ", ".join(CHOICES["on_no_data"])),
     "rules_runbook_url_http": ("runbook_url", "must start with http:// or https://"),
     "rules_metric_function_required": (

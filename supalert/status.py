@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from supalert import engine
+from supalert import engine, liveness
 from supalert.migrations import discover, make_plan
 
 
@@ -47,8 +48,10 @@ def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300)
             "open_alerts": engine.open_alerts_by_severity(conn),
             "rules": engine.rules_overview(conn),
         }
+    monitor = liveness.check(conn, timedelta(seconds=stale_after)) if liveness.installed(conn) else None
     return {
         "engine": engine_report,
+        "monitor": monitor,
         "database": conn.execute("select current_database()").fetchone()[0],
         "server_version": version,
         "migrations": {
@@ -64,12 +67,20 @@ def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300)
     }
 
 
-def healthy(report: dict[str, Any]) -> bool:
+def problems(report: dict[str, Any]) -> list[str]:
+    """Why `status` exits 1, one sentence each: migrations pending or changed, and every failing part of the
+    monitor (monitoring.liveness), or pg_cron and the heartbeat on an install that predates it."""
     migrations = report["migrations"]
-    stale = bool(report["engine"] and report["engine"]["heartbeat"]["stale"])
-    return (
-        not migrations["pending"]
-        and not migrations["changed"]
-        and report["extensions"]["pg_cron"] is not None
-        and not stale
-    )
+    found = [f"migration pending: {name}" for name in migrations["pending"]]
+    found += [f"migration changed since applied: {name}" for name in migrations["changed"]]
+    if report["monitor"] is not None:
+        return found + [row["detail"] for row in liveness.failing(report["monitor"])]
+    if report["extensions"]["pg_cron"] is None:
+        found.append("pg_cron is not installed")
+    if report["engine"] and report["engine"]["heartbeat"]["stale"]:
+        found.append("the heartbeat is stale: rules are not being evaluated")
+    return found
+
+
+def healthy(report: dict[str, Any]) -> bool:
+    return not problems(report)

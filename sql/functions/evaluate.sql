@@ -61,8 +61,9 @@ begin
             select from monitoring.rule_runs as rr
              where rr.rule_key = v_rule.key
                and rr.evaluated_at <= p_now
-               -- 10 s of slack: pg_cron starts a minute job a little early or late
-               and rr.evaluated_at > p_now - v_rule.evaluation_interval + interval '10 seconds'
+               -- Slack (10 s, or a sixth of a shorter interval): pg_cron starts a job a little early or late
+               and rr.evaluated_at > p_now - v_rule.evaluation_interval
+                   + least(interval '10 seconds', v_rule.evaluation_interval / 6)
         );
         v_evaluated := v_evaluated + 1;
         v_rule_started := pg_catalog.clock_timestamp();

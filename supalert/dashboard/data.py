@@ -8,11 +8,12 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 
+from supalert import liveness
 from supalert.engine import fetch_dicts
 
 DASHBOARD_USER = str(uuid.UUID("00000000-0000-4000-8000-00000000da5b"))
@@ -42,15 +43,22 @@ class Snapshot:
     stale_after: int
     charts: dict[str, Any] = field(default_factory=dict)
     rule_keys: set[str] = field(default_factory=set)
+    # monitoring.liveness's rows: the one answer to "is the monitor alive?", as `status` prints it.
+    monitor: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def monitor_failing(self) -> list[dict[str, Any]]:
+        return liveness.failing(self.monitor)
 
     @property
     def evaluation_stale(self) -> bool:
-        last = self.health.get("last_evaluation")
-        return last is None or float(last["age_seconds"]) > self.stale_after
+        return any(row["component"] == "heartbeat" for row in self.monitor_failing)
 
 
 def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after: int = 300) -> Snapshot:
     rule_keys = {k for (k,) in conn.execute("select key from monitoring.rules")}
+    # Read as the dashboard's own database login (as `status` does): the monitor's health is not an app user's.
+    monitor = liveness.check(conn, timedelta(seconds=stale_after)) if liveness.installed(conn) else []
     thresholds = dict(
         conn.execute(
             "select key, threshold from monitoring.rules where key = any(%s)", (list(THRESHOLD_RULES),)
@@ -108,7 +116,7 @@ def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after:
             "start": at,
         }
     return Snapshot(health, float(per_minute or 0), open_alerts, resolved,
-                    {k: float(v) for k, v in thresholds.items()}, stale_after, charts, rule_keys)  # fmt: skip
+                    {k: float(v) for k, v in thresholds.items()}, stale_after, charts, rule_keys, monitor)  # fmt: skip
 
 
 def acknowledge(conn: psycopg.Connection, alert_id: str) -> None:

@@ -125,10 +125,21 @@ export async function evaluate(): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** Seconds since the last complete evaluation, or null when the engine has never completed one. */
-export async function heartbeatAge(): Promise<number | null> {
-  const [row] = await db()<{ age: string | number | null }[]>`
-    select extract(epoch from now() - completed_at) as age from monitoring.heartbeat
-  `;
-  return row?.age === undefined || row.age === null ? null : Number(row.age);
+/** One part of the monitor as monitoring.liveness judges it. */
+export interface LivenessRow {
+  component: string;
+  status: "ok" | "warn" | "fail";
+  detail: string;
+  fix: string | null;
+}
+
+/** monitoring.watch(): the monitor's liveness, after it raised, repeated or resolved the monitor_down alert. */
+export async function watch(): Promise<LivenessRow[]> {
+  return await db()<LivenessRow[]>`select component, status, detail, fix from monitoring.watch()`;
+}
+
+/** True where pg_cron will never evaluate the rules in this database, so the dispatcher must. */
+export async function dispatcherEvaluates(): Promise<boolean> {
+  const [row] = await db()<{ yes: boolean }[]>`select monitoring.dispatcher_evaluates() as yes`;
+  return row?.yes === true;
 }

@@ -1,13 +1,24 @@
-// What pg_cron (through pg_net) or any scheduler calls every minute: check the engine's heartbeat, evaluate the due
-// rules, then drain the notification outbox within a time budget. It is also the watchdog: when the database is
-// unreachable or its heartbeat is stale it alerts directly through the providers (see _shared/watchdog.ts).
+// What pg_cron calls through pg_net (supalert-dispatch), or any scheduler or uptime monitor: watch the monitor
+// itself (monitoring.watch raises, repeats or resolves the monitor_down alert from monitoring.liveness), evaluate
+// the rules only where pg_cron never will (one scheduler for evaluation: a dead pg_cron must leave the heartbeat
+// stale, not be covered up), drain the outbox within a time budget, and, after a healthy cycle only, ping the
+// optional dead-man's switch ALERT_HEARTBEAT_URL. When the database cannot be reached the watchdog alerts straight
+// through the providers (see _shared/watchdog.ts).
 import { authorize } from "../_shared/auth.ts";
-import { DatabaseConfigError, describeDbError, evaluate, heartbeatAge } from "../_shared/db.ts";
+import {
+  DatabaseConfigError,
+  describeDbError,
+  dispatcherEvaluates,
+  evaluate,
+  type LivenessRow,
+  watch,
+} from "../_shared/db.ts";
 import { drain } from "../_shared/dispatch.ts";
 import { envInt } from "../_shared/env.ts";
+import { pingHeartbeat } from "../_shared/heartbeat_ping.ts";
 import { json, methodNotAllowed, unauthorized } from "../_shared/http.ts";
 import { serve } from "../_shared/serve.ts";
-import { raiseWatchdog, type WatchdogReport } from "../_shared/watchdog.ts";
+import { raiseWatchdog, recoverWatchdog, type WatchdogReport } from "../_shared/watchdog.ts";
 
 const WORKER = `check-alert-triggers:${crypto.randomUUID().slice(0, 8)}`;
 
@@ -17,28 +28,27 @@ export async function handler(req: Request): Promise<Response> {
   // The body (pg_net sends one) carries nothing we use.
   await req.body?.cancel().catch(() => {});
 
-  let age: number | null;
+  let liveness: LivenessRow[];
   try {
-    age = await heartbeatAge();
+    liveness = await watch();
   } catch (error) {
     const unconfigured = error instanceof DatabaseConfigError;
-    console.error(`check-alert-triggers: heartbeat check failed: ${describeDbError(error)}`);
+    console.error(`check-alert-triggers: liveness check failed: ${describeDbError(error)}`);
     const watchdog = await raiseWatchdog(unconfigured ? "unconfigured" : "unreachable");
     return json(503, {
       error: unconfigured ? "database not configured: set SUPABASE_DB_URL" : "database unreachable",
       watchdog,
     });
   }
-
-  // No heartbeat row means the engine has never run (a fresh install): evaluate() below writes the first one.
-  let watchdog: WatchdogReport | undefined;
-  if (age !== null && age > envInt("HEARTBEAT_STALE_SECONDS", 300)) watchdog = await raiseWatchdog("stale");
+  // The database answers again: if this instance said it could not be reached, say that it is over.
+  const recovered: WatchdogReport | undefined = await recoverWatchdog();
+  const problems = liveness.filter((row) => row.status === "fail").map((row) => `${row.component}: ${row.detail}`);
 
   // A failing evaluation must not hold back delivery: queued resolves and notify() alerts still go out.
   let evaluated: number | null = null;
   let evaluationError: string | undefined;
   try {
-    evaluated = await evaluate();
+    if (await dispatcherEvaluates()) evaluated = await evaluate();
   } catch (error) {
     evaluationError = describeDbError(error);
     console.error(`check-alert-triggers: evaluation failed, dispatching anyway: ${evaluationError}`);
@@ -46,7 +56,14 @@ export async function handler(req: Request): Promise<Response> {
 
   try {
     const drained = await drain(envInt("DISPATCH_BUDGET_MS", 40_000), envInt("DISPATCH_BATCH_SIZE", 10), WORKER);
+    const ping = problems.length === 0 && !evaluationError
+      ? await pingHeartbeat()
+      : "skipped: the monitor is unhealthy";
+    // 200 whenever this run delivered: an uptime monitor reads `healthy`, and pg_net's record of these calls must
+    // not turn one failing part into a failing dispatcher.
     return json(evaluationError ? 500 : 200, {
+      healthy: problems.length === 0,
+      ...(problems.length ? { problems } : {}),
       evaluated,
       ...(evaluationError ? { error: "evaluation failed; due notifications were dispatched" } : {}),
       claimed: drained.claimed,
@@ -54,12 +71,12 @@ export async function handler(req: Request): Promise<Response> {
       retried: drained.retried,
       dead: drained.dead,
       deferred: drained.deferred,
-      heartbeat_age_seconds: age,
-      ...(watchdog ? { watchdog } : {}),
+      heartbeat_ping: ping,
+      ...(recovered ? { watchdog: recovered } : {}),
     });
   } catch (error) {
     console.error(`check-alert-triggers: dispatch failed: ${describeDbError(error)}`);
-    return json(503, { error: "database error during dispatch", evaluated, ...(watchdog ? { watchdog } : {}) });
+    return json(503, { error: "database error during dispatch", evaluated, healthy: false });
   }
 }
 
