@@ -29,6 +29,8 @@ TWILIO_SID = "AC00000000000000000000000000000000"
 TWILIO_TOKEN = "twilio-token-0123456789"
 EMAILS = "ops@example.com,admin@example.com"
 PHONES = "+15550000001"
+# A dead-man's switch check (healthchecks.io's shape: the check's id in the path is its secret).
+HEARTBEAT_PATH = "/ping/6f1c0a52-supalert-test-check"
 
 
 def _resend_validator() -> jsonschema.Draft202012Validator:
@@ -43,6 +45,7 @@ class Captured:
     headers: dict[str, str]
     body: dict
     status: int
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -66,7 +69,13 @@ class Capture:
         self.plans[channel].extend(responses)
 
     def of(self, channel: str) -> list[Captured]:
-        return [r for r in self.requests if r.channel == channel]
+        with self.lock:
+            return [r for r in self.requests if r.channel == channel]
+
+    @property
+    def heartbeat_url(self) -> str:
+        """For ALERT_HEARTBEAT_URL (not in env(): most tests count every request)."""
+        return self.url + HEARTBEAT_PATH
 
     def env(self) -> dict[str, str]:
         return {
@@ -152,6 +161,12 @@ class Capture:
                       content_type="application/json")  # fmt: skip
         return self._answer("sms", ok, Captured("sms", headers, form, 0))
 
+    def handle_heartbeat(self, request: Request) -> Response:
+        record = Captured("heartbeat", dict(request.headers), {"text": request.get_data(as_text=True)}, 200)
+        with self.lock:
+            self.requests.append(record)
+        return Response("OK", status=200)
+
 
 _VALIDATOR = _resend_validator()
 
@@ -165,4 +180,5 @@ def start_capture() -> Capture:
     server.expect_request(f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json", method="POST").respond_with_handler(
         capture.handle_twilio
     )
+    server.expect_request(HEARTBEAT_PATH).respond_with_handler(capture.handle_heartbeat)
     return capture

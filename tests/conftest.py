@@ -49,6 +49,21 @@ def bare_db(pg: TestCluster) -> Iterator[str]:
 
 
 @pytest.fixture
+def cron_db(pg: TestCluster) -> Iterator[str]:
+    """URL of a freshly migrated CRON_DB: the one database pg_cron runs jobs in (and pg_net's worker serves), as
+    `postgres` is on a hosted project. Made again afterwards, so the next test finds it as the harness left it."""
+    yield pg.remake_cron_database()
+    pg.remake_cron_database()
+
+
+@pytest.fixture
+def cron_bare_db(pg: TestCluster) -> Iterator[str]:
+    """URL of CRON_DB made again without supalert's migrations (as bare_db, but served by pg_cron)."""
+    yield pg.remake_cron_database(migrated=False)
+    pg.remake_cron_database()
+
+
+@pytest.fixture
 def conn(db: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(db, autocommit=True) as connection:
         yield connection

@@ -34,9 +34,9 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
                               "service_role": (SERVER, "all")},
 }  # fmt: skip
 PRIVATE = {"anon": (NO, "-"), "user": (NO, "-"), "admin": (NO, "-"), "service_role": (NO, "-")}
-for _name in ("backup_log", "function_call_hours", "heartbeat", "notifications", "partitioned_tables",
-              "retention_policies", "retention_runs", "routes", "rule_runs", "rule_state", "rules", "settings",
-              "severity_aliases", "silences", "usage_samples"):  # fmt: skip
+for _name in ("backup_log", "dispatch_requests", "function_call_hours", "heartbeat", "notifications",
+              "partitioned_tables", "retention_policies", "retention_runs", "routes", "rule_runs", "rule_state",
+              "rules", "settings", "severity_aliases", "silences", "usage_samples"):  # fmt: skip
     TABLES[f"monitoring.{_name}"] = PRIVATE
 
 # A row each of these tables gets before the select cells are checked (written by the owner, for another user).
@@ -73,6 +73,12 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], bool, str | None]] = {
     "monitoring.evaluate(text,timestamp with time zone)": (ADMIN_RPC, True,
                                                            "select * from monitoring.evaluate('database_size_gb')"),
     "monitoring.is_admin()": (ADMIN_RPC, False, None),
+    # The one answer to "is the monitor alive?": `status`, the dashboard, check-alert-triggers (through watch).
+    "monitoring.liveness(timestamp with time zone,interval)": (
+        ADMIN_RPC, True, "select * from monitoring.liveness()"),
+    "monitoring.watch(timestamp with time zone)": (("service_role",), True, None),
+    "monitoring.set_schedules(text,text)": (("service_role",), True, None),
+    "monitoring.dispatcher_evaluates()": (("service_role",), False, None),
     "monitoring.notify(text,text,text,text,jsonb,timestamp with time zone)": (
         ADMIN_RPC, True, "select * from monitoring.notify('info', 't', 'm', 'c')"),
     "monitoring.record_delivery(uuid,text,integer,text,integer,text,timestamp with time zone,text,text[])": (
@@ -93,6 +99,13 @@ for _name in (
     "apply_retention(timestamp with time zone,integer,text)",
     "breaches(numeric,text,numeric)",
     "build_digest(timestamp with time zone)",
+    "cron_database()",
+    "dispatch_missing()",
+    "dispatch_via_pg_net()",
+    "enable_pg_net()",
+    "ensure_dispatch_job()",
+    "schedule_evaluation()",
+    "schedule_period(text)",
     "describe_interval(interval)",
     "drop_detached_partitions()",
     "ensure_day_partitions(regclass,timestamp with time zone,timestamp with time zone)",

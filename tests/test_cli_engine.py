@@ -67,21 +67,38 @@ def test_silence_records_a_window_and_rejects_nonsense(db, cli):
     quoted = cli("silence", "x'; drop table monitoring.rules; --", "--for", "1h", "--comment", "c", "--db-url", db)
     assert quoted.returncode == 1 and "unknown rule" in quoted.stderr
     with psycopg.connect(db) as conn:
-        assert conn.execute("select count(*) from monitoring.rules").fetchone()[0] == 18
+        assert conn.execute("select count(*) from monitoring.rules").fetchone()[0] == 19
 
 
-def test_status_reports_rules_and_a_stale_heartbeat(db, cli):
+def test_status_reports_rules_and_a_stale_heartbeat(cron_db, cli):
+    db = cron_db
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("select count(*) from monitoring.evaluate()")
     fresh = cli("status", "--db-url", db, "--json")
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr
     report = json.loads(fresh.stdout)
     assert report["engine"]["heartbeat"]["stale"] is False
     assert len(report["engine"]["rules"]) == 16
+    assert {row["component"]: row["status"] for row in report["monitor"]}["heartbeat"] == "ok"
     with psycopg.connect(db, autocommit=True) as conn:
-        conn.execute("select count(*) from monitoring.evaluate(null, now() - interval '1 hour')")
+        # pg_cron evaluates here every minute: pause the job so the heartbeat stays as old as it is made.
+        conn.execute("select cron.alter_job(jobid, active := false) from cron.job where jobname = 'supalert-evaluate'")
         conn.execute("update monitoring.heartbeat set completed_at = now() - interval '1 hour'")
     stale = cli("status", "--db-url", db)
     assert stale.returncode == 1
     assert "STALE" in stale.stdout
+    assert "unhealthy: the rule engine last completed an evaluation 1 hour ago" in " ".join(stale.stderr.split())
+    assert "unhealthy: job supalert-evaluate is paused" in stale.stderr
+
+
+def test_status_in_a_database_pg_cron_does_not_serve_names_both_databases(db, cli):
+    done = cli("status", "--db-url", db)
+    assert done.returncode == 1
+    name = db.rsplit("/", 1)[1].split("?")[0]
+    assert (
+        f"pg_cron runs only the jobs of database supalert_cron (cron.database_name), so supalert's jobs here in {name}"
+        in " ".join(done.stderr.split())
+    )
 
 
 def test_demo_incident_fires_once_and_resolves_once(db, cli):

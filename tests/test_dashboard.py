@@ -4,6 +4,7 @@ against the page served on 127.0.0.1 for a test database with seeded telemetry."
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -136,6 +137,22 @@ def test_empty_database_shows_all_systems_operational(db):
         assert page.locator("#all-clear").inner_text() == "All systems operational"
         assert page.inner_text("#tile-evaluation .v").strip() == "never"
         assert dialogs == []
+
+
+def test_the_dashboard_shows_what_status_says_of_the_monitor_itself(db, cli):
+    # pg_cron serves only the harness's CRON_DB, so in this database supalert's jobs never run: the monitor fails.
+    report = cli("status", "--json", "--db-url", db)
+    failing = [row for row in json.loads(report.stdout)["monitor"] if row["status"] == "fail"]
+    assert report.returncode == 1 and any(row["component"] == "pg_cron" for row in failing), failing
+    with serve(db) as url, browser_page() as (page, _dialogs):
+        page.goto(url + "/")
+        assert page.inner_text("#tile-monitor .v").strip() == f"{len(failing)} failing"
+        assert "bad" in page.get_attribute("#tile-monitor", "class")
+        shown = page.locator("#monitor-down .alert")
+        assert [shown.nth(i).locator(".badge").text_content() for i in range(shown.count())] == [
+            row["component"] for row in failing
+        ]
+        assert failing[0]["detail"] in page.inner_text("#monitor-down")
 
 
 def test_state_changing_requests_need_the_csrf_token_and_the_same_origin(db):

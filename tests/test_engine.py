@@ -268,9 +268,10 @@ def test_every_seed_threshold_is_a_rule(conn):
     rows = dict(conn.execute("select key, threshold from monitoring.rules where kind = 'metric'").fetchall())
     assert rows.pop("backup_stale") == 48  # the seed's weekly backup check, in hours
     engine_rules = [r[0] for r in conn.execute("select key from monitoring.rules where kind = 'engine' order by 1")]
-    assert engine_rules == ["notification_dead", "rule_error"]
+    assert engine_rules == ["monitor_down", "notification_dead", "rule_error"]
     assert rows == seed
-    assert conn.execute("select key from monitoring.rules where not enabled").fetchall() == []
+    # The harness disables monitor_down in its template: pg_cron serves only CRON_DB, so clones are never healthy.
+    assert conn.execute("select key from monitoring.rules where not enabled").fetchall() == [("monitor_down",)]
 
 
 def test_cron_jobs_exist_with_their_schedules(conn):

@@ -213,17 +213,23 @@ def test_cli_notify_and_dispatch_call_the_functions(db, stack, capture, cli):
     assert wrong.returncode == 1 and "answered 401" in wrong.stderr and "not-the-secret" not in wrong.stderr
 
 
-def test_watchdog_speaks_when_the_heartbeat_is_stale(conn, stack, capture):
+def test_a_stale_heartbeat_raises_monitor_down_on_every_channel_once_per_repeat_interval(conn, stack, capture):
+    conn.execute("update monitoring.rules set enabled = true where key = 'monitor_down'")  # the harness disables it
     conn.execute("select count(*) from monitoring.evaluate()")
     conn.execute("update monitoring.heartbeat set completed_at = now() - interval '1 hour'")
     answer = stack.call("check-alert-triggers", {}).json()
-    assert answer["watchdog"]["sent"], answer
-    bodies = [r.body.get("subject", "") for r in capture.of("email")] + [r.body["text"] for r in capture.of("slack")]
-    assert any("monitoring is down" in b.lower() for b in bodies), bodies
+    assert answer["healthy"] is False and answer["heartbeat_ping"].startswith("skipped"), answer
+    stale = "heartbeat: the rule engine last completed an evaluation 1 hour"
+    assert any(p.startswith(stale) for p in answer["problems"]), answer
+    assert {r.channel for r in capture.requests} == {"email", "slack", "sms"}  # the seed's Database Down
+    email = capture.of("email")[0].body
+    assert "Monitoring Down" in email["subject"], email["subject"]
+    assert "the rule engine last completed an evaluation" in email["text"], email["text"]
+    assert statuses(conn, "monitor_down") == [("firing", c, "sent") for c in ("email", "slack", "sms")]
     capture.requests.clear()
     conn.execute("update monitoring.heartbeat set completed_at = now() - interval '1 hour'")
-    stack.call("check-alert-triggers", {})
-    assert not any("monitoring is down" in r.body.get("text", "").lower() for r in capture.of("slack"))  # once
+    assert stack.call("check-alert-triggers", {}).json()["healthy"] is False
+    assert capture.requests == []  # still down, but told within the rule's repeat_interval (1 hour)
 
 
 def test_watchdog_speaks_when_the_database_is_unreachable(capture):

@@ -50,16 +50,19 @@ def test_what_a_hosted_project_forbids_postgres_fails_here(conn):
 
 
 @needs_vendored("supautils", "pg_net")
-def test_create_extension_pg_net_works_for_postgres_through_supautils(conn):
-    conn.execute("create extension pg_net with schema extensions")
-    owner, schema = conn.execute(
-        "select extowner::regrole::text, extnamespace::regnamespace::text from pg_extension where extname = 'pg_net'"
-    ).fetchone()
-    assert (owner, schema) == ("supabase_admin", "extensions")  # created by supautils as the superuser
-    # Supabase's event trigger gave postgres and the API roles the schema.
-    assert conn.execute("select has_schema_privilege('postgres', 'net', 'usage')").fetchone()[0]
-    assert conn.execute("select has_function_privilege('postgres', 'net.http_get(text,jsonb,jsonb,integer)', 'execute')"
-                        ).fetchone()[0]  # fmt: skip
+def test_create_extension_pg_net_works_for_postgres_through_supautils(bare_db):
+    # A database without supalert (whose migration creates pg_net where postgres may, as here).
+    with psycopg.connect(bare_db, autocommit=True) as conn:
+        conn.execute("create extension pg_net with schema extensions")
+        owner, schema = conn.execute(
+            "select extowner::regrole::text, extnamespace::regnamespace::text"
+            " from pg_extension where extname = 'pg_net'"
+        ).fetchone()
+        assert (owner, schema) == ("supabase_admin", "extensions")  # created by supautils as the superuser
+        # Supabase's event trigger gave postgres and the API roles the schema.
+        assert conn.execute("select has_schema_privilege('postgres', 'net', 'usage')").fetchone()[0]
+        http_get = "net.http_get(text,jsonb,jsonb,integer)"
+        assert conn.execute("select has_function_privilege('postgres', %s, 'execute')", (http_get,)).fetchone()[0]
 
 
 @needs_vendored("supautils")

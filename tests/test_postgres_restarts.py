@@ -124,5 +124,8 @@ def test_restart_during_dispatch_loses_nothing(own_cluster, mode):
     keys = [r.headers["Idempotency-Key"] for r in capture.of("email")]
     outbox_keys = {k for k in keys if k.startswith("supalert-")}
     assert len(outbox_keys) == 300  # every notification reached Resend; repeats (at-least-once) share their key
-    # While the database was down, the watchdog spoke (at most once per interval) straight to the provider.
-    assert len({k for k in keys if k.startswith("watchdog-")}) <= 1
+    # While the database was down, the watchdog spoke (at most once per interval) straight to the provider, and
+    # said it was over (once) when the database answered again.
+    down = {k for k in keys if k.startswith("watchdog-") and not k.startswith("watchdog-recovered-")}
+    recovered = {k for k in keys if k.startswith("watchdog-recovered-")}
+    assert len(down) <= 1 and len(recovered) == len(down), keys
