@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,8 +30,8 @@ def convert_max_rows_default() -> int:
 
 
 def convert(url: str, rows: int) -> None:
-    with psycopg.connect(url, autocommit=True) as conn, tempfile.TemporaryDirectory() as scratch:
-        migrate_through(conn, FIRST_RELEASE, Path(scratch))
+    with psycopg.connect(url, autocommit=True) as conn:
+        migrate_through(conn, FIRST_RELEASE)
         print(f"loading {rows:,} rows into an unpartitioned error_logs (the first release's shape) ...", flush=True)
         now = conn.execute("select date_trunc('minute', now())").fetchone()[0]
         conn.execute(INSERTS["public.error_logs"].format(at=IN_HISTORY), {"n": rows, "now": now})

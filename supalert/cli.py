@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from supalert import demo, engine, functions, liveness, localdb, migrations, sqlsource, status
+from supalert import demo, engine, functions, liveness, localdb, migrations, released, sqlsource, status
 from supalert.dburl import DbTarget, check_not_transaction_pooler, connect, redact, target_from
 from supalert.errors import SupalertError
 from supalert.paths import migrations_dir, project_root
@@ -106,6 +106,10 @@ def migrate(
         bool,
         typer.Option("--allow-changed", help="Accept applied migrations whose file changed, without re-running."),
     ] = False,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", metavar="VERSION", help="Apply migrations up to this version only (14 digits)."),
+    ] = None,
     lock_timeout: Annotated[
         str, typer.Option(help="Longest wait for a table lock inside a migration before it fails.")
     ] = "10s",
@@ -116,10 +120,17 @@ def migrate(
     target = resolve_target(db_url)
     with connect(target.url) as conn:
         result = migrations.migrate(
-            conn, folder, dry_run=dry_run, allow_changed=allow_changed, lock_timeout=lock_timeout, report=_say
+            conn,
+            folder,
+            until=until,
+            dry_run=dry_run,
+            allow_changed=allow_changed,
+            lock_timeout=lock_timeout,
+            report=_say,
         )
         # pg_net may have been enabled, or the secrets stored, since the migration that schedules the dispatcher.
-        dispatch_lines = [] if dry_run else liveness.ensure_dispatch(conn)
+        # Not after --until: an older version may not have the functions it calls.
+        dispatch_lines = [] if dry_run or until else liveness.ensure_dispatch(conn)
     plan = result.plan
     if dry_run:
         for item in plan.pending:
@@ -499,9 +510,19 @@ def export_command(
 
 @app.command("new-migration")
 def new_migration(
-    name: Annotated[str, typer.Argument(help="Short name, e.g. add_disk_rule (letters, digits, _ and -).")],
+    name: Annotated[
+        str | None, typer.Argument(help="Short name, e.g. add_disk_rule (letters, digits, _ and -).")
+    ] = None,
     check: Annotated[
-        bool, typer.Option("--check", help="Write nothing; exit 1 when sql/ differs from the migrations.")
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing; exit 1 when sql/ differs from the migrations or a released migration changed.",
+        ),
+    ] = False,
+    release: Annotated[
+        bool,
+        typer.Option("--release", help="List every migration not yet released in supabase/released.sha256."),
     ] = False,
 ) -> None:
     """Write supabase/migrations/<timestamp>_NAME.sql holding every sql/ file that changed since the last one."""
@@ -512,10 +533,19 @@ def new_migration(
             out.print(f"differs from the migrations: {item.relpath}")
         for relpath in removed:
             out.print(f"in the migrations but not in sql/: {relpath}")
-        if changed or removed:
+        frozen = released.problems(folder)
+        for line in frozen:
+            out.print(line)
+        if changed or removed or frozen:
             raise typer.Exit(1)
-        out.print("sql/ matches the migrations")
+        out.print("sql/ matches the migrations; released migrations unchanged")
         return
+    if release:
+        names = released.release_all(folder)
+        out.print(f"released {len(names)} migration(s)" + "".join(f"\n  {name}" for name in names))
+        return
+    if name is None:
+        raise SupalertError("new-migration needs a NAME", "e.g. python deploy.py new-migration add_disk_rule")
     path, changed, removed = sqlsource.write_migration(root, folder, name)
     out.print(
         f"wrote {path.relative_to(root)}: {len(changed)} sql/ file(s) copied"

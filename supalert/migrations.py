@@ -293,16 +293,20 @@ def _record_checksums(conn: psycopg.Connection, items: list[MigrationFile]) -> N
 
 def migrate(
     conn: psycopg.Connection,
-    folder: Path,
+    folder: Path | list[MigrationFile],
     *,
+    until: str | None = None,
     dry_run: bool = False,
     allow_changed: bool = False,
     lock_timeout: str = "10s",
     report: Report = print,
 ) -> MigrateResult:
-    """Apply pending migrations on an autocommit connection. Raises SupalertError on changed files or failures."""
+    """Apply pending migrations (of a folder, or the given files) on an autocommit connection, those after `until`
+    (a version) left pending, as river's TargetVersion. Raises SupalertError on changed files or failures."""
     started = time.monotonic()
-    files = discover(folder)
+    files = discover(folder) if isinstance(folder, Path) else folder
+    if until is not None:
+        files = _through(files, until)
     if dry_run:
         plan = make_plan(files, conn)
         _check_changed(plan, allow_changed, report)
@@ -328,6 +332,16 @@ def migrate(
     finally:
         if not conn.closed and not conn.broken:
             conn.execute("select pg_advisory_unlock(%s)", (LOCK_KEY,))
+
+
+def _through(files: list[MigrationFile], until: str) -> list[MigrationFile]:
+    if until not in {item.version for item in files}:
+        raise SupalertError(
+            f"no migration has version {until!r}",
+            "give the 14-digit version of a file in supabase/migrations, e.g. "
+            + (files[-1].version if files else "20261129191000"),
+        )
+    return [item for item in files if item.version <= until]
 
 
 def installed_seconds_ago(conn: psycopg.Connection) -> float | None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import psycopg
 
 from supalert import migrations
@@ -16,13 +13,10 @@ FIRST_RELEASE = "20261129191000"  # the newest migration of the first landed rel
 ADDED_LATER = {"20261129184459"}
 
 
-def migrate_through(conn: psycopg.Connection, version: str, scratch: Path) -> None:
-    """Apply the project's migrations up to and including `version` (copied to `scratch`, which must be empty)."""
-    scratch.mkdir(parents=True, exist_ok=True)
-    for item in migrations.discover(migrations_dir()):
-        if item.version <= version and item.version not in ADDED_LATER:
-            shutil.copy(item.path, scratch / item.path.name)
-    migrations.migrate(conn, scratch, report=lambda _line: None)
+def migrate_through(conn: psycopg.Connection, version: str) -> None:
+    """Apply the project's migrations up to and including `version`, as the release that ended there left them."""
+    files = [item for item in migrations.discover(migrations_dir()) if item.version not in ADDED_LATER]
+    migrations.migrate(conn, files, until=version, report=lambda _line: None)
 
 
 def migrate_to_head(conn: psycopg.Connection) -> migrations.MigrateResult:

@@ -241,3 +241,21 @@ def test_no_url_starts_and_migrates_the_embedded_local_database(cli):
     assert stop.returncode == 0 and "stopped" in stop.stdout
     assert cli("local", "status", env=env).returncode == 1
     shutil.rmtree(base, ignore_errors=True)
+
+
+def test_until_applies_migrations_up_to_that_version_and_then_the_rest(bare_db, cli):
+    middle = FILES[len(FILES) // 2].version
+    done = cli("migrate", "--db-url", bare_db, "--until", middle)
+    assert done.returncode == 0, done.stderr
+    assert [v for v, _, _ in history(bare_db)] == [f.version for f in FILES if f.version <= middle]
+    rest = cli("migrate", "--db-url", bare_db)
+    assert rest.returncode == 0, rest.stderr
+    assert [v for v, _, _ in history(bare_db)] == [f.version for f in FILES]
+
+
+def test_until_an_unknown_version_names_it_and_changes_nothing(bare_db, cli):
+    done = cli("migrate", "--db-url", bare_db, "--until", "20260101000000")
+    assert done.returncode == 1
+    assert "error: no migration has version '20260101000000'" in done.stderr
+    assert f"e.g. {FILES[-1].version}" in done.stderr
+    assert history(bare_db) == []

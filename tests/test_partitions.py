@@ -221,7 +221,7 @@ def table_shape(conn: psycopg.Connection, table: str) -> dict:
 
 def test_migrate_converts_tables_that_hold_rows_without_losing_one(bare_db, tmp_path):
     with psycopg.connect(bare_db, autocommit=True) as conn:
-        migrate_through(conn, FIRST_RELEASE, tmp_path / "first")
+        migrate_through(conn, FIRST_RELEASE)
         load_first_release(conn)
         before = {t: conn.execute(ROW_PICTURE.format(table=t)).fetchall() for t in TELEMETRY}
         shapes = {t: table_shape(conn, t) for t in TELEMETRY}
@@ -266,7 +266,7 @@ def kinds_and_rows(url: str) -> list[tuple[str, int]]:
 
 def test_migrate_refuses_more_rows_than_the_copy_limit_then_converts_when_allowed(bare_db, tmp_path):
     with psycopg.connect(bare_db, autocommit=True) as conn:
-        migrate_through(conn, FIRST_RELEASE, tmp_path / "first")
+        migrate_through(conn, FIRST_RELEASE)
         for table, rows in (("sms_delivery_log", 30), ("email_delivery_log", 20)):
             conn.execute(f"insert into public.{table} (delivery_status) select 'sent' from generate_series(1, {rows})")
     refused = run_cli("migrate", "--db-url", bare_db, env={"PGOPTIONS": "-c supalert.convert_max_rows=10"})
@@ -292,7 +292,7 @@ def test_migrate_refuses_more_rows_than_the_copy_limit_then_converts_when_allowe
 
 def test_migrate_refuses_to_convert_a_table_a_view_depends_on_naming_it(bare_db, tmp_path):
     with psycopg.connect(bare_db, autocommit=True) as conn:
-        migrate_through(conn, FIRST_RELEASE, tmp_path / "first")
+        migrate_through(conn, FIRST_RELEASE)
         conn.execute("create view public.recent_errors with (security_invoker = on) as"
                      " select * from public.error_logs where occurred_at > now() - interval '1 day'")  # fmt: skip
         with pytest.raises(SupalertError, match=r"cannot partition public\.error_logs automatically: it has view"):

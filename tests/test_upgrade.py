@@ -14,7 +14,7 @@ from tests.migrate_helpers import ADDED_LATER, FIRST_RELEASE, migrate_through
 
 def test_data_survives_migrating_from_the_first_release_to_now(bare_db, tmp_path):
     with psycopg.connect(bare_db, autocommit=True) as conn:
-        migrate_through(conn, FIRST_RELEASE, tmp_path / "first")
+        migrate_through(conn, FIRST_RELEASE)
         conn.execute("update monitoring.rules set threshold = 3, enabled = false where key = 'high_errors_per_hour'")
         insert_errors(conn, T0, 9, severity="critical")
         conn.execute("select count(*) from monitoring.evaluate('critical_errors_per_hour', %s)", (T0 + MIN,))
