@@ -24,6 +24,7 @@ from supalert import demo, engine, functions, liveness, localdb, migrations, rel
 from supalert.dburl import DbTarget, check_not_transaction_pooler, connect, redact, target_from
 from supalert.errors import SupalertError
 from supalert.paths import migrations_dir, project_root
+from supalert.severities import SEVERITIES
 
 app = typer.Typer(
     help="supalert: production alerting inside your Supabase project's Postgres.",
@@ -408,7 +409,7 @@ def demo_incident(
 
 @app.command()
 def notify(
-    severity: Annotated[str, typer.Option(help="critical, high, warning or info (medium means warning).")],
+    severity: Annotated[str, typer.Option(help=f"{', '.join(SEVERITIES)} (medium means warning).")],
     title: Annotated[str, typer.Option(help="Short title.")],
     message: Annotated[str, typer.Option(help="What happened.")] = "",
     category: Annotated[str, typer.Option(help="Category, e.g. manual or system_test.")] = "manual",

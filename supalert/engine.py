@@ -77,7 +77,7 @@ def list_alerts(conn: psycopg.Connection, include_resolved: bool, limit: int = 1
         " acknowledged_by, resolved_at from public.system_alerts"
         " where %s or resolved_at is null"
         " order by (resolved_at is null) desc,"
-        " array_position(array['critical', 'high', 'warning', 'info'], severity), created_at desc limit %s",
+        " monitoring.severity_rank(severity), created_at desc limit %s",
         (include_resolved, limit),
     )
 

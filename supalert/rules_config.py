@@ -20,6 +20,7 @@ from psycopg import sql
 
 from supalert.engine import fetch_dicts, parse_duration, require_installed
 from supalert.errors import SupalertError
+from supalert.severities import SEVERITIES
 
 # Settable column -> kind of value. Anything else (key, kind, metric_function, params, labels) is not settable here.
 FIELDS: dict[str, str] = {
@@ -38,9 +39,10 @@ FIELDS: dict[str, str] = {
     "description": "text",
 }
 ALIASES = {"window": "time_window"}
-# The same lists as the CHECK constraints rules_severity_known, rules_comparison_known and rules_on_no_data_known.
+# The same lists as monitoring.severities and the CHECK constraints rules_comparison_known and
+# rules_on_no_data_known (tests/test_severities.py, tests/test_rules_cli.py).
 CHOICES = {
-    "severity": ("critical", "high", "warning", "info"),
+    "severity": SEVERITIES,
     "comparison": (">", ">=", "<", "<="),
     "on_no_data": ("keep", "resolve", "alert"),
 }

@@ -36,7 +36,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
 PRIVATE = {"anon": (NO, "-"), "user": (NO, "-"), "admin": (NO, "-"), "service_role": (NO, "-")}
 for _name in ("backup_log", "dispatch_requests", "function_call_hours", "heartbeat", "notifications",
               "partitioned_tables", "retention_policies", "retention_runs", "routes", "rule_runs", "rule_state",
-              "rules", "settings", "severity_aliases", "silences", "usage_samples"):  # fmt: skip
+              "rules", "settings", "severities", "severity_aliases", "silences", "usage_samples"):  # fmt: skip
     TABLES[f"monitoring.{_name}"] = PRIVATE
 
 # A row each of these tables gets before the select cells are checked (written by the owner, for another user).
@@ -89,6 +89,7 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], bool, str | None]] = {
                                             "select * from monitoring.resolve_alert(gen_random_uuid())"),
     # A mapping, no data of anyone's: the dashboard (signed-in admins) reads the app's words through it.
     "monitoring.severity_level(text)": (ADMIN_RPC, False, "select monitoring.severity_level('error')"),
+    "monitoring.severity_rank(text)": (ADMIN_RPC, False, "select monitoring.severity_rank('high')"),
     "monitoring.system_health(timestamp with time zone)": (ADMIN_RPC, True, "select monitoring.system_health()"),
     "monitoring.verify_latest_backup(timestamp with time zone)": (
         ADMIN_RPC, True, "select * from monitoring.verify_latest_backup()"),
@@ -116,6 +117,9 @@ for _name in (
     "rollup_function_calls(timestamp with time zone)",
     "enqueue_notifications(uuid,text,timestamp with time zone)",
     "evaluate_rule(monitoring.rules,timestamp with time zone)",
+    "fingerprint(jsonb)",
+    "lock_rule(text)",
+    "observe_engine_rule(text,jsonb,boolean,jsonb,timestamp with time zone,numeric,boolean)",
     "require_columns(text,text[])",
     "rules_check_metric_function()",
     "severity_words(text[])",

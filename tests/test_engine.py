@@ -251,7 +251,8 @@ def test_unknown_and_disabled_rules_are_reported(conn):
     ],
 )
 def test_rule_constraints_reject_nonsense_naming_the_column(conn, statement, column):
-    with pytest.raises(psycopg.errors.CheckViolation) as caught:
+    # severity is a reference to monitoring.severities, the rest are CHECKs
+    with pytest.raises((psycopg.errors.CheckViolation, psycopg.errors.ForeignKeyViolation)) as caught:
         conn.execute(statement)
     named = (caught.value.diag.column_name or "") + (caught.value.diag.constraint_name or "")
     assert column in named, str(caught.value)
@@ -285,3 +286,34 @@ def test_cron_jobs_exist_with_their_schedules(conn):
         "supalert-verify-backup": "0 1 * * 0",  # the seed's verify-backup-weekly
         "supalert-partitions": "7 * * * *",
     }
+
+
+def observe(conn, key: str, firing: bool, at, labels: str = '{"channel": "email"}'):
+    return conn.execute(
+        'select monitoring.observe_engine_rule(%s, %s::jsonb, %s, \'{"summary": "s"}\'::jsonb, %s)',
+        (key, labels, firing, at),
+    ).fetchone()[0]
+
+
+def test_an_engine_rule_opens_once_resolves_even_when_disabled_and_clearing_nothing_writes_nothing(conn):
+    def writes() -> tuple[int, int]:
+        return conn.execute(
+            "select (select count(*) from public.system_alerts where alert_type = 'notification_dead'),"
+            " (select count(*) from monitoring.rule_state where rule_key = 'notification_dead')"
+        ).fetchone()
+
+    assert observe(conn, "notification_dead", False, T0) is None
+    assert writes() == (0, 0)  # a delivery that works, with nothing dead: no lock, no row
+    opened = observe(conn, "notification_dead", True, T0)
+    assert observe(conn, "notification_dead", True, T0 + MIN) == opened  # bumped, not a second alert
+    conn.execute("update monitoring.rules set enabled = false where key = 'notification_dead'")
+    assert observe(conn, "notification_dead", True, T0 + 2 * MIN, labels='{"channel": "sms"}') is None
+    assert observe(conn, "notification_dead", False, T0 + 3 * MIN) == opened
+    status = conn.execute("select status from public.system_alerts where id = %s", (opened,)).fetchone()[0]
+    assert status == "resolved"
+    assert writes() == (1, 1)
+
+
+def test_observing_a_rule_that_is_not_an_engine_rule_names_it(conn):
+    with pytest.raises(psycopg.errors.NoDataFound, match="engine rule 'high_errors_per_hour' does not exist"):
+        observe(conn, "high_errors_per_hour", True, T0)

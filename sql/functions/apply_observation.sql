@@ -1,5 +1,6 @@
 -- monitoring.apply_observation(rule, labels, value, detail, no_data, now): returns (state, alert_id, fingerprint).
--- The alert lifecycle for one series of one rule, the only code that writes public.system_alerts rows:
+-- The alert lifecycle for one series of one rule, the only code that turns observations into alerts (notify,
+-- acknowledge_alert and resolve_alert are the direct actions of an app or a person):
 --   breach  -> pending until evaluations_before_firing breaches in a row, then one firing alert; further breaches
 --              bump occurrences/last_seen_at/message/metadata of that same alert (firing or acknowledged);
 --   clear   -> (value back past the resolve threshold) resolves the open alert;
@@ -22,7 +23,7 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 declare
-    v_fingerprint text := pg_catalog.md5(p_labels::text);
+    v_fingerprint text := monitoring.fingerprint(p_labels);
     v_resolve numeric := coalesce(p_rule.resolve_threshold, p_rule.threshold);
     v_verdict text;
     v_count integer;

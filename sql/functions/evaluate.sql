@@ -20,7 +20,6 @@ as $$
 declare
     v_started timestamptz := pg_catalog.clock_timestamp();
     v_rule monitoring.rules;
-    v_error_rule monitoring.rules;
     v_evaluated integer := 0;
     v_failed integer := 0;
     v_message text;
@@ -55,7 +54,7 @@ begin
             continue;
         end if;
         -- Keys are taken in key order by every caller, so two evaluations cannot deadlock.
-        perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('supalert:rule:' || v_rule.key, 0));
+        perform monitoring.lock_rule(v_rule.key);
         -- Re-checked under the lock: a run that waited for another sees its work and skips a rule not yet due.
         continue when p_rule is null and exists (
             select from monitoring.rule_runs as rr
@@ -77,22 +76,16 @@ begin
                 v_rule.key, p_now, 'error',
                 extract(epoch from pg_catalog.clock_timestamp() - v_rule_started) * 1000, v_message, v_sqlstate
             );
-            select r.* into v_error_rule from monitoring.rules as r where r.key = 'rule_error' and r.enabled;
-            v_error_alert := null;
-            if found then
-                select o.alert_id
-                  into v_error_alert
-                  from monitoring.apply_observation(
-                      v_error_rule,
-                      pg_catalog.jsonb_build_object('rule', v_rule.key),
-                      1,
-                      pg_catalog.jsonb_build_object(
-                          'summary', pg_catalog.format('rule %s failed: %s', v_rule.key, v_message),
-                          'sqlstate', v_sqlstate),
-                      false,
-                      p_now
-                  ) as o;
-            end if;
+            -- Under v_rule's lock, which the rule_error series of this rule belongs to (p_lock => false).
+            v_error_alert := monitoring.observe_engine_rule(
+                'rule_error',
+                pg_catalog.jsonb_build_object('rule', v_rule.key),
+                true,
+                pg_catalog.jsonb_build_object(
+                    'summary', pg_catalog.format('rule %s failed: %s', v_rule.key, v_message), 'sqlstate', v_sqlstate),
+                p_now,
+                p_lock => false
+            );
             rule := v_rule.key;
             labels := '{}'::jsonb;
             value := null;

@@ -23,8 +23,6 @@ declare
     v_no_data boolean;
     v_missing record;
     v_outcome record;
-    v_error_rule monitoring.rules;
-    v_error_labels jsonb := pg_catalog.jsonb_build_object('rule', p_rule.key);
 begin
     for v_value, v_labels, v_detail, v_no_data in execute pg_catalog.format(
         'select m.value, m.labels, m.detail, m.no_data from monitoring.%I($1, $2) as m', p_rule.metric_function
@@ -88,14 +86,11 @@ begin
         extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000
     );
 
-    if exists (select from public.system_alerts as a
-                where a.alert_type = 'rule_error' and a.resolved_at is null
-                  and a.fingerprint = pg_catalog.md5(v_error_labels::text)) then
-        select r.* into v_error_rule from monitoring.rules as r where r.key = 'rule_error';
-        perform monitoring.apply_observation(
-            v_error_rule, v_error_labels, 0, '{"summary": "the rule evaluates again"}'::jsonb, false, p_now
-        );
-    end if;
+    -- The rule works: its rule_error alert, if any, is resolved (under this rule's lock, as it was raised).
+    perform monitoring.observe_engine_rule(
+        'rule_error', pg_catalog.jsonb_build_object('rule', p_rule.key), false,
+        '{"summary": "the rule evaluates again"}'::jsonb, p_now, p_lock => false
+    );
 end;
 $$;
 

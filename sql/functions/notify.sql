@@ -24,8 +24,10 @@ declare
 begin
     perform monitoring.require_admin();
     v_severity := case v_severity when 'medium' then 'warning' else v_severity end;
-    if v_severity is null or v_severity not in ('critical', 'high', 'warning', 'info') then
-        raise exception 'severity must be critical, high, warning or info, not %', coalesce(p_severity, 'null')
+    if v_severity is null or monitoring.severity_rank(v_severity) is null then
+        raise exception 'severity must be %, not %',
+            (select pg_catalog.string_agg(s.severity, ', ' order by s.rank) from monitoring.severities as s),
+            coalesce(p_severity, 'null')
             using errcode = 'invalid_parameter_value';
     end if;
     if coalesce(pg_catalog.btrim(p_title), '') = '' then

@@ -25,9 +25,6 @@ as $$
 declare
     v_row monitoring.notifications;
     v_status text;
-    v_dead_rule monitoring.rules;
-    v_dead_labels jsonb;
-    v_alert_type text;
 begin
     perform monitoring.require_admin();
     if p_outcome not in ('sent', 'retry', 'permanent') then
@@ -78,31 +75,22 @@ begin
            updated_at = p_now
      where n.id = p_id;
 
-    if v_status in ('dead', 'sent') then
-        select a.alert_type into v_alert_type from public.system_alerts as a where a.id = v_row.alert_id;
-        v_dead_labels := pg_catalog.jsonb_build_object('channel', v_row.channel);
-        select r.* into v_dead_rule from monitoring.rules as r where r.key = 'notification_dead' and r.enabled;
-        -- A notification about a dead channel that dies itself raises nothing more: no loop.
-        if found and coalesce(v_alert_type, '') <> 'notification_dead' and (
-            v_status = 'dead' or exists (
-                select from public.system_alerts as a
-                 where a.alert_type = 'notification_dead' and a.resolved_at is null
-                   and a.fingerprint = pg_catalog.md5(v_dead_labels::text))
-        ) then
-            perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('supalert:rule:notification_dead', 0));
-            perform monitoring.apply_observation(
-                v_dead_rule, v_dead_labels, case when v_status = 'dead' then 1 else 0 end,
-                pg_catalog.jsonb_build_object(
-                    'summary', case when v_status = 'dead'
-                        then pg_catalog.format('%s notification %s gave up after %s attempt(s): %s',
-                            v_row.channel, v_row.id, v_row.attempts, coalesce(p_error, 'no error given'))
-                        else pg_catalog.format('%s delivers again', v_row.channel)
-                    end,
-                    'notification_id', v_row.id,
-                    'status_code', p_status_code),
-                false, p_now
-            );
-        end if;
+    -- A notification about a dead channel that dies itself raises nothing more: no loop.
+    if v_status in ('dead', 'sent') and (
+        select a.alert_type from public.system_alerts as a where a.id = v_row.alert_id
+    ) is distinct from 'notification_dead' then
+        perform monitoring.observe_engine_rule(
+            'notification_dead', pg_catalog.jsonb_build_object('channel', v_row.channel), v_status = 'dead',
+            pg_catalog.jsonb_build_object(
+                'summary', case when v_status = 'dead'
+                    then pg_catalog.format('%s notification %s gave up after %s attempt(s): %s',
+                        v_row.channel, v_row.id, v_row.attempts, coalesce(p_error, 'no error given'))
+                    else pg_catalog.format('%s delivers again', v_row.channel)
+                end,
+                'notification_id', v_row.id,
+                'status_code', p_status_code),
+            p_now
+        );
     end if;
     return v_status;
 end;

@@ -12,8 +12,7 @@ declare
 begin
     perform monitoring.require_admin();
     -- The rule's lock first, as monitoring.evaluate takes it, so a resolve and an evaluation never deadlock.
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(
-        'supalert:rule:' || (select a.alert_type from public.system_alerts as a where a.id = p_alert_id), 0));
+    perform monitoring.lock_rule((select a.alert_type from public.system_alerts as a where a.id = p_alert_id));
     select a.* into v_alert from public.system_alerts as a where a.id = p_alert_id for update;
     if not found then
         raise exception 'alert % not found', p_alert_id

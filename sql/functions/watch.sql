@@ -14,7 +14,6 @@ as $$
 declare
     v_checks jsonb;
     v_failing jsonb;
-    v_rule monitoring.rules;
 begin
     perform monitoring.require_admin();
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(l.*)), '[]'::jsonb)
@@ -24,23 +23,20 @@ begin
       into v_failing
       from pg_catalog.jsonb_array_elements(v_checks) as c
      where c.value ->> 'status' = 'fail';
-    select r.* into v_rule from monitoring.rules as r where r.key = 'monitor_down' and r.enabled;
-    if found then
-        perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('supalert:rule:monitor_down', 0));
-        perform monitoring.apply_observation(
-            v_rule, '{}'::jsonb, pg_catalog.jsonb_array_length(v_failing),
-            pg_catalog.jsonb_build_object(
-                'summary', case when pg_catalog.jsonb_array_length(v_failing) = 0
-                    then 'supalert is watching again: every part of the monitor is healthy'
-                    else (select pg_catalog.string_agg(f.value ->> 'detail', '; ')
-                            from pg_catalog.jsonb_array_elements(v_failing) as f) end,
-                'failing', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                                'component', f.value ->> 'component', 'fix', f.value ->> 'fix')), '[]'::jsonb)
-                              from pg_catalog.jsonb_array_elements(v_failing) as f)
-            ),
-            false, p_now
-        );
-    end if;
+    perform monitoring.observe_engine_rule(
+        'monitor_down', '{}'::jsonb, pg_catalog.jsonb_array_length(v_failing) > 0,
+        pg_catalog.jsonb_build_object(
+            'summary', case when pg_catalog.jsonb_array_length(v_failing) = 0
+                then 'supalert is watching again: every part of the monitor is healthy'
+                else (select pg_catalog.string_agg(f.value ->> 'detail', '; ')
+                        from pg_catalog.jsonb_array_elements(v_failing) as f) end,
+            'failing', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                            'component', f.value ->> 'component', 'fix', f.value ->> 'fix')), '[]'::jsonb)
+                          from pg_catalog.jsonb_array_elements(v_failing) as f)
+        ),
+        p_now,
+        p_value => pg_catalog.jsonb_array_length(v_failing)
+    );
     return query
         select x.component, x.status, x.detail, x.fix, x.age_seconds
           from pg_catalog.jsonb_to_recordset(v_checks)

@@ -72,7 +72,7 @@ def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after:
             c,
             "select id, severity, status, alert_type, title, message, occurrences, created_at, last_seen_at"
             " from public.system_alerts where resolved_at is null"
-            " order by array_position(array['critical', 'high', 'warning', 'info'], severity), created_at desc"
+            " order by monitoring.severity_rank(severity), created_at desc"
             " limit 50",
         )
         resolved = fetch_dicts(
