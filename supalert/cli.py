@@ -6,24 +6,50 @@ traceback unless --debug.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import psycopg
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from supalert import demo, engine, functions, liveness, localdb, migrations, released, sqlsource, status
-from supalert.dburl import DbTarget, check_not_transaction_pooler, connect, redact, target_from
+from supalert import alerts as alert_ops  # `alerts` is also a command below
+from supalert import (
+    demo,
+    export,
+    functions,
+    liveness,
+    localdb,
+    migrations,
+    records,
+    released,
+    rules_config,
+    selftest,
+    sqlsource,
+    status,
+    vault,
+)
+from supalert.db import fetch_dicts, require_installed
+from supalert.dburl import connect
+from supalert.durations import parse_duration
 from supalert.errors import SupalertError
 from supalert.paths import migrations_dir, project_root
+from supalert.render import (
+    alerts_table,
+    check_table,
+    err,
+    incident_table,
+    out,
+    print_json,
+    print_status,
+    rules_table,
+    say,
+    when,
+)
+from supalert.session import opened, resolve_target
 from supalert.severities import SEVERITIES
 
 app = typer.Typer(
@@ -46,9 +72,6 @@ backups_app = typer.Typer(help="Backups as far as supalert can know them, for th
                           no_args_is_help=True)  # fmt: skip
 app.add_typer(backups_app, name="backups")
 
-# Tables keep their shape in logs and pipes, where rich would otherwise assume 80 columns.
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 state = {"debug": False}
 
 DbUrlOption = Annotated[
@@ -65,38 +88,6 @@ DbUrlOption = Annotated[
 @app.callback()
 def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
     state["debug"] = debug
-
-
-def _json_value(value: object) -> object:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
-def _print_json(data: object) -> None:
-    out.print_json(json.dumps(data, default=_json_value))
-
-
-def _say(message: str) -> None:
-    err.print(message, markup=False)
-
-
-def resolve_target(db_url: str | None) -> DbTarget:
-    """The database to use; with no URL anywhere, the local cluster, started when needed (said in one line)."""
-    target = target_from(db_url)
-    if target is not None:
-        check_not_transaction_pooler(target.url)
-        return target
-    cluster = localdb.LocalCluster()
-    started = cluster.start()
-    url = cluster.url()
-    _say(
-        f"no --db-url, SUPABASE_DB_URL or DATABASE_URL: using the embedded local database {redact(url)}"
-        + (" (started it)" if started else " (already running)")
-    )
-    return DbTarget(url, "local")
 
 
 @app.command()
@@ -118,8 +109,7 @@ def migrate(
     """Apply pending supabase/migrations files, each in its own transaction, as the Supabase CLI records them."""
     folder = migrations_dir()
     migrations.discover(folder)  # a badly named file is reported before any connection is made
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
+    with opened(db_url) as (target, conn):
         result = migrations.migrate(
             conn,
             folder,
@@ -127,7 +117,7 @@ def migrate(
             dry_run=dry_run,
             allow_changed=allow_changed,
             lock_timeout=lock_timeout,
-            report=_say,
+            report=say,
         )
         # pg_net may have been enabled, or the secrets stored, since the migration that schedules the dispatcher.
         # Not after --until: an older version may not have the functions it calls.
@@ -161,92 +151,20 @@ def status_command(
     dispatcher), rules and open alerts.
 
     Exit 1 when migrations are pending or changed, or any part of the monitor fails; the causes are printed."""
-    stale_after = engine.parse_duration(stale_after)
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
+    stale_after = parse_duration(stale_after)
+    with opened(db_url) as (target, conn):
         report = status.gather(conn, migrations_dir(), stale_after=stale_after.total_seconds())
     report["url"] = target.display
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
-        _print_status(report)
+        print_status(report)
     causes = status.problems(report)
     if causes:
         if not as_json:
             for cause in causes:
                 err.print(f"unhealthy: {cause}", markup=False, highlight=False)
         raise typer.Exit(1)
-
-
-MARKS = {"ok": "ok", "warn": "[yellow]warn[/yellow]", "fail": "[bold red]FAIL[/bold red]"}
-
-
-def _print_status(report: dict) -> None:
-    m = report["migrations"]
-    table = Table(title=f"supalert status: {report['url']}", show_header=False, title_justify="left")
-    table.add_column("what", style="bold")
-    table.add_column("value")
-    table.add_row("database", f"{report['database']} (Postgres {report['server_version']})")
-    table.add_row("migrations", f"{m['applied']}/{m['files']} applied")
-    table.add_row("pending", ", ".join(m["pending"]) or "none")
-    table.add_row("changed since applied", ", ".join(m["changed"]) or "none")
-    for name, version in report["extensions"].items():
-        table.add_row(name, version or "absent")
-    jobs = report["cron_jobs"]
-    table.add_row(
-        "cron jobs",
-        "\n".join(f"{j['name']}  {j['schedule']}{'' if j['active'] else '  (inactive)'}" for j in jobs) or "none",
-    )
-    table.add_row(
-        "monitoring schema",
-        f"{report['monitoring']['tables']} tables, {report['monitoring']['functions']} functions",
-    )
-    engine_report = report.get("engine")
-    if engine_report:
-        beat = engine_report["heartbeat"]
-        age = beat["age_seconds"]
-        table.add_row(
-            "last evaluation",
-            (
-                "never (waiting for pg_cron's first run)"
-                if age is None
-                else f"{_age(age)} ago ({beat['rules_evaluated']} rules, {beat['rules_failed']} failed)"
-            )
-            + ("  STALE: is pg_cron running?" if beat["stale"] else ""),
-        )
-        firing = engine_report["open_alerts"]
-        table.add_row("open alerts", ", ".join(f"{n} {sev}" for sev, n in firing.items()) or "none")
-    out.print(table)
-    if report["monitor"] is not None:
-        monitor = Table(title="is the monitor alive? (monitoring.liveness)", title_justify="left")
-        for column in ("part", "", "detail", "fix"):
-            monitor.add_column(column, overflow="fold")
-        for row in report["monitor"]:
-            monitor.add_row(row["component"], MARKS[row["status"]], row["detail"], row["fix"] or "")
-        out.print(monitor)
-    if engine_report:
-        rules = Table(title="rules", title_justify="left")
-        for column in ("rule", "severity", "condition", "window", "last run (UTC)", "outcome", "open alerts"):
-            rules.add_column(column)
-        for rule in engine_report["rules"]:
-            rules.add_row(
-                rule["key"] + ("" if rule["enabled"] else " (disabled)"),
-                rule["severity"],
-                f"{rule['comparison']} {rule['threshold']:g}",
-                rule["time_window"],
-                "-" if rule["last_run"] is None else str(rule["last_run"])[:19],
-                rule["last_outcome"] or "-",
-                str(rule["open_alerts"] or ""),
-            )
-        out.print(rules)
-
-
-def _age(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 AtOption = Annotated[
@@ -264,27 +182,13 @@ def check(
 ) -> None:
     """Evaluate rules now and print what each one sees. Exit 1 when a critical alert is firing."""
     moment = _parse_time(at)
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
-        results = engine.evaluate(conn, rules or [], moment)
+    with opened(db_url) as (target, conn):
+        results = alert_ops.evaluate(conn, rules or [], moment)
     if as_json:
-        _print_json(results)
+        print_json(results)
     else:
-        table = Table(title=f"check: {target.display}", title_justify="left")
-        for column in ("rule", "severity", "state", "value", "threshold", "summary", "alert"):
-            table.add_column(column)
-        for row in results:
-            table.add_row(
-                row["rule"] + (f" {row['labels']}" if row["labels"] else ""),
-                row["severity"],
-                row["state"],
-                "-" if row["value"] is None else f"{row['value']:g}",
-                f"{row['threshold']:g}",
-                row["summary"] or "",
-                str(row["alert_id"] or ""),
-            )
-        out.print(table)
-    if engine.critical_firing(results):
+        out.print(check_table(target.display, results))
+    if alert_ops.critical_firing(results):
         raise typer.Exit(1)
 
 
@@ -307,25 +211,15 @@ def alerts(
     as_json: Annotated[bool, typer.Option("--json", help="Print the alerts as JSON.")] = False,
 ) -> None:
     """List open alerts (firing or acknowledged), most severe first."""
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
-        rows = engine.list_alerts(conn, show_all)
+    with opened(db_url) as (target, conn):
+        rows = alert_ops.list_alerts(conn, show_all)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     if not rows:
         out.print("no open alerts" if not show_all else "no alerts")
         return
-    table = Table(title=f"alerts: {target.display}", title_justify="left")
-    table.add_column("id", no_wrap=True, min_width=36)  # copied into `ack`/`resolve`: never folded
-    for column in ("severity", "status", "rule", "title", "count", "since", "last seen"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(
-            str(row["id"]), row["severity"], row["status"], row["rule"], row["title"], str(row["occurrences"]),
-            str(row["created_at"])[:19], str(row["last_seen_at"])[:19],
-        )  # fmt: skip
-    out.print(table)
+    out.print(alerts_table(target.display, rows))
 
 
 ByOption = Annotated[str | None, typer.Option("--by", help="Who is acting (default: your database user).")]
@@ -338,9 +232,8 @@ def ack(
     by: ByOption = None,
 ) -> None:
     """Acknowledge an open alert: it stays open until its rule resolves it."""
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
-        row = engine.acknowledge(conn, alert_id, by)
+    with opened(db_url) as (_, conn):
+        row = alert_ops.acknowledge(conn, alert_id, by)
     out.print(f"acknowledged {row['id']} ({row['alert_type']}) by {row['acknowledged_by']}")
 
 
@@ -351,9 +244,8 @@ def resolve(
     by: ByOption = None,
 ) -> None:
     """Resolve an open alert by hand; the rule opens a new one if the condition persists."""
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
-        row = engine.resolve(conn, alert_id, by)
+    with opened(db_url) as (_, conn):
+        row = alert_ops.resolve(conn, alert_id, by)
     out.print(f"resolved {row['id']} ({row['alert_type']})")
 
 
@@ -366,11 +258,10 @@ def silence(
     by: ByOption = None,
 ) -> None:
     """Stop notifications for a rule for a while; its alerts are still recorded."""
-    length = engine.parse_duration(duration)
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
-        row = engine.silence(conn, rule, length, comment, by)
-    out.print(f"silenced {row['rule_key']} until {str(row['ends_at'])[:19]} UTC (silence {row['id']})")
+    length = parse_duration(duration)
+    with opened(db_url) as (_, conn):
+        row = alert_ops.silence(conn, rule, length, comment, by)
+    out.print(f"silenced {row['rule_key']} until {when(row['ends_at'])} UTC (silence {row['id']})")
 
 
 @app.command("demo-incident")
@@ -385,21 +276,14 @@ def demo_incident(
             f"demo-incident writes synthetic errors and an alert into {target.display}",
             "run it on the embedded local database (no --db-url), or pass --yes",
         )
-    table = Table(title=f"synthetic incident on {target.display} ({demo.RULE})", title_justify="left")
-    for column in ("time (UTC)", "minute", "what", "state", "value", "summary"):
-        table.add_column(column)
+    table, add_step = incident_table(target.display, demo.RULE)
     with connect(target.url) as conn:
-        result = demo.replay(
-            conn,
-            lambda s: table.add_row(
-                str(s["at"])[:16], f"+{s['minutes']}", s["label"], s["state"], f"{s['value']:g}", s["summary"]
-            ),
-        )
+        result = demo.replay(conn, add_step)
     out.print(table)
     out.print(
         f"{result['burst']} critical errors -> {result['alerts_opened']} alert ({result['id']}): fired at "
-        f"{str(result['created_at'])[:16]}, seen {result['occurrences']} times, {result['status']} at "
-        f"{str(result['resolved_at'])[:16]}"
+        f"{when(result['created_at'], minutes=True)}, seen {result['occurrences']} times, {result['status']} at "
+        f"{when(result['resolved_at'], minutes=True)}"
     )
     out.print(
         f"its {result['notifications_dropped']} notifications (a firing and a resolve per routed channel) were "
@@ -440,10 +324,7 @@ def dispatch() -> None:
 def test_alerts(db_url: DbUrlOption = None) -> None:
     """End-to-end check: send a test alert through send-alert-notification, check it was recorded and delivered on
     every routed channel, then remove it. One PASS/FAIL line per step; exit 1 naming the failed step."""
-    from supalert import selftest
-
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
+    with opened(db_url) as (_, conn):
         steps = selftest.run(conn, lambda step, ok, detail: out.print(f"{'PASS' if ok else 'FAIL'} {step}: {detail}"))
     failed = [name for name, ok in steps if not ok]
     if failed:
@@ -462,6 +343,8 @@ def dashboard(
 ) -> None:
     """Serve the system-health page: tiles, 24-hour charts with thresholds, active alerts with acknowledge,
     silence and dismiss buttons, refreshed every 30 seconds."""
+    # Here, not at the top: uvicorn and the app (starlette, jinja2) take about 0.25 s to import, which every
+    # other command would pay.
     import uvicorn
 
     from supalert.dashboard.app import create_app
@@ -470,17 +353,12 @@ def dashboard(
     if print_url:
         out.print(f"dashboard: {url} (start it with `python deploy.py dashboard`)")
         return
-    password = os.environ.get("DASHBOARD_PASSWORD") or None
-    if host not in ("127.0.0.1", "localhost", "::1") and (password is None or len(password) < 12):
-        raise SupalertError(
-            f"serving the dashboard on {host} needs a login",
-            "export DASHBOARD_PASSWORD (12+ characters; user name admin), or keep the default 127.0.0.1",
-        )
     target = resolve_target(db_url)
+    served = create_app(target.url, os.environ.get("DASHBOARD_PASSWORD") or None, host=host)
     with connect(target.url) as conn:
-        engine.require_installed(conn)
-    _say(f"dashboard for {target.display} on {url} (Ctrl-C stops it)")
-    uvicorn.run(create_app(target.url, password), host=host, port=port, log_level="warning")
+        require_installed(conn)
+    say(f"dashboard for {target.display} on {url} (Ctrl-C stops it)")
+    uvicorn.run(served, host=host, port=port, log_level="warning")
 
 
 @app.command("export")
@@ -499,8 +377,6 @@ def export_command(
     Each file is versioned after the folder's newest one and names the supalert migration it carries; a second
     run writes only migrations not exported yet. Pushed files record themselves in supalert's history, so
     `migrate` and `status` see them, and a file whose migration `migrate` already applied does nothing."""
-    from supalert import export
-
     written = export.export(migrations_dir(), into, report=lambda line: out.print(line))
     folder = export.resolve_folder(into)
     if not written:
@@ -576,28 +452,12 @@ def rules_list(
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"db_url": db_url}  # `rules --db-url URL set ...` means the same as `rules set ... --db-url URL`
         return
-    from supalert import rules_config
-
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
+    with opened(db_url) as (target, conn):
         rows = rules_config.list_rules(conn)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
-    fmt = rules_config.format_value
-    table = Table(title=f"rules: {target.display}", title_justify="left")
-    table.add_column("rule", no_wrap=True)
-    for column in ("kind", "severity", "condition", "resolves", "window", "enabled", "last value", "last state",
-                   "open alerts"):  # fmt: skip
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row["key"], row["kind"], row["severity"], f"{row['comparison']} {fmt(row['threshold'])}",
-            "-" if row["resolve_threshold"] is None else f"{row['comparison']} {fmt(row['resolve_threshold'])}",
-            row["window"], fmt(row["enabled"]), "-" if row["last_value"] is None else fmt(row["last_value"]),
-            row["last_state"] or "-", str(row["open_alerts"] or ""),
-        )  # fmt: skip
-    out.print(table)
+    out.print(rules_table(target.display, rows))
 
 
 @rules_app.command("set")
@@ -618,20 +478,9 @@ def rules_set(
     """Change fields of one rule in one transaction and print old -> new for each.
 
     Example: python deploy.py rules set critical_errors_per_hour threshold=10 window=30m severity=high"""
-    from supalert import rules_config
-
-    values: dict[str, str] = {}
-    for item in assignments or []:
-        name, sep, value = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise SupalertError(f"rule {rule}: {item!r} is not FIELD=VALUE", "e.g. threshold=10 or enabled=false")
-        if name in values:
-            raise SupalertError(f"rule {rule}: {name} is given twice")
-        values[name] = value
+    values = rules_config.split_assignments(rule, assignments or [])
     rules_config.parse_assignments(rule, values)  # a bad value is reported before any connection is made
-    target = resolve_target(db_url or (ctx.obj or {}).get("db_url"))
-    with connect(target.url) as conn:
+    with opened(db_url or (ctx.obj or {}).get("db_url")) as (_, conn):
         changes = rules_config.set_rule(conn, rule, values)
     for change in changes:
         if change.old == change.new:
@@ -650,14 +499,9 @@ def rules_sync(
 
     The whole file is checked first, then every field that differs is updated in one transaction (all or nothing).
     Rules and fields the file leaves out are not touched."""
-    from pathlib import Path
-
-    from supalert import rules_config
-
     path = Path(file)
     rules_config.read_file(path)  # a bad file is reported before any connection is made
-    target = resolve_target(db_url or (ctx.obj or {}).get("db_url"))
-    with connect(target.url) as conn:
+    with opened(db_url or (ctx.obj or {}).get("db_url")) as (_, conn):
         changes = rules_config.sync_file(conn, path)
     for change in changes:
         out.print(rules_config.render_change(change))
@@ -675,13 +519,10 @@ def usage_record(
     at: AtOption = None,
 ) -> None:
     """Record one usage reading (e.g. from the Supabase dashboard or its Management API), now or --at a time."""
-    from supalert import records
-
     moment = _parse_time(at)
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
+    with opened(db_url) as (_, conn):
         row = records.record_usage(conn, metric, value, moment)
-    out.print(f"recorded {row['metric']} = {row['value']} at {str(row['sampled_at'])[:19]} UTC")
+    out.print(f"recorded {row['metric']} = {row['value']} at {when(row['sampled_at'])} UTC")
 
 
 @backups_app.command("record")
@@ -695,14 +536,11 @@ def backups_record(
     location: Annotated[str | None, typer.Option(help="Where it is (no credentials).")] = None,
 ) -> None:
     """Record a finished backup; monitoring.verify_latest_backup() alerts when the newest verified one is old."""
-    from supalert import records
-
     moment = _parse_time(finished_at)
-    target = resolve_target(db_url)
-    with connect(target.url) as conn, conn.transaction():
+    with opened(db_url) as (_, conn), conn.transaction():
         row = records.record_backup(conn, kind, moment, not unverified, location)
     out.print(
-        f"recorded {row['kind']} backup finished {str(row['finished_at'])[:19]} UTC"
+        f"recorded {row['kind']} backup finished {when(row['finished_at'])} UTC"
         + ("" if row["verified"] else " (unverified)")
     )
 
@@ -715,21 +553,10 @@ def secrets_set(
     """Store the project URL and ALERT_DISPATCH_SECRET (read from the environment, never from the command line)
     in Vault, for pg_cron's pg_net call of check-alert-triggers, and schedule that call (supalert-dispatch) once
     pg_net exists (created here where this role may). Safe to run again."""
-    from supalert import vault
-
     secret = os.environ.get("ALERT_DISPATCH_SECRET", "")
-    if len(secret) < 16:
-        raise SupalertError(
-            "ALERT_DISPATCH_SECRET is missing or shorter than 16 characters",
-            "export ALERT_DISPATCH_SECRET=$(openssl rand -hex 24), set the same value as a function secret, retry",
-        )
-    if not project_url.startswith(("https://", "http://")):
-        raise SupalertError(f"--project-url {project_url!r} is not a URL", "use https://<ref>.supabase.co")
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
-        outcome = vault.store(
-            conn, {"supalert_project_url": project_url.rstrip("/"), "supalert_dispatch_secret": secret}
-        )
+    vault.dispatch_values(project_url, secret)  # refused before any connection is made
+    with opened(db_url) as (_, conn):
+        outcome = vault.store(conn, project_url, secret)
         dispatch_lines = liveness.ensure_dispatch(conn)
     for name, what in outcome.items():
         out.print(f"{name}: {what}")
@@ -749,11 +576,10 @@ def schedule(
 ) -> None:
     """Show or change how often supalert-evaluate and supalert-dispatch run. Seconds need pg_cron 1.5 or later
     (Supabase has 1.6); a rule is still evaluated at most once per its evaluation_interval."""
-    target = resolve_target(db_url)
-    with connect(target.url) as conn:
-        engine.require_installed(conn)
+    with opened(db_url) as (_, conn):
+        require_installed(conn)
         if evaluate is None and dispatch is None:
-            jobs = engine.fetch_dicts(
+            jobs = fetch_dicts(
                 conn,
                 "select evaluate_schedule, dispatch_schedule from monitoring.settings",
             )[0]

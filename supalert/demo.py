@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from supalert.engine import require_installed
+from supalert.db import require_installed
 
 RULE = "critical_errors_per_hour"
 DEMO_CATEGORY = "supalert-demo"

@@ -9,7 +9,8 @@ from typing import Any
 
 import psycopg
 
-from supalert.engine import fetch_dicts, parse_duration
+from supalert.db import fetch_dicts
+from supalert.durations import parse_duration
 from supalert.errors import SupalertError
 
 CRON_FIELDS = re.compile(r"^\S+(\s+\S+){4}$")

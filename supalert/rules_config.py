@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg import sql
 
-from supalert.engine import fetch_dicts, parse_duration, require_installed
+from supalert.db import fetch_dicts, require_installed
+from supalert.durations import describe_interval, parse_duration
 from supalert.errors import SupalertError
 from supalert.severities import SEVERITIES
 
@@ -69,17 +70,6 @@ CONSTRAINTS = {
         "cannot be true: this metric rule has no metric_function yet (its data source is not there)",
     ),
 }
-
-# Words for interval parts ('1 hour', '15 minutes', '1 day 2 hours'), mapped to parse_duration's units.
-INTERVAL_PART = re.compile(r"(\d+)\s*([a-z]+)", re.I)
-UNIT_WORDS = {
-    "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
-    "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
-    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
-    "d": "d", "day": "d", "days": "d",
-    "w": "w", "week": "w", "weeks": "w",
-}  # fmt: skip
-INTERVAL_HINT = "use a positive duration such as 1 hour, 15 minutes, 1 day 2 hours, 2h or 30m"
 
 
 class Change(NamedTuple):
@@ -145,16 +135,11 @@ def _number(name: str, value: Decimal) -> Decimal:
 
 
 def _interval(name: str, text: str) -> timedelta:
-    parts = INTERVAL_PART.findall(text)
-    rest = INTERVAL_PART.sub("", text).strip()
-    if not parts or rest or any(unit.lower() not in UNIT_WORDS for _, unit in parts):
-        raise FieldError(f"{name} {text!r} is not a duration", INTERVAL_HINT)
     try:
-        return sum((parse_duration(n + UNIT_WORDS[unit.lower()]) for n, unit in parts), timedelta())
-    except SupalertError:
-        raise FieldError(f"{name} {text!r} is not a positive duration", INTERVAL_HINT) from None
-    except OverflowError:
-        raise FieldError(f"{name} {text!r} is too long", INTERVAL_HINT) from None
+        return parse_duration(text)
+    except SupalertError as exc:
+        # "duration '0s' is not a positive duration" -> "evaluation_interval '0s' is not a positive duration"
+        raise FieldError(exc.message.replace("duration", name, 1), exc.hint) from None
 
 
 def _choice(name: str, field: str, text: str) -> str:
@@ -259,17 +244,6 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def describe_interval(value: timedelta) -> str:
-    """Like monitoring.describe_interval: '1 hour', '15 minutes', '1 day 2 hours'."""
-    seconds = int(value.total_seconds())
-    parts = []
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count} {unit}{'s' if count > 1 else ''}")
-    return " ".join(parts) or "0 seconds"
-
-
 # Writing ----------------------------------------------------------------------------------------------------------
 
 
@@ -328,17 +302,34 @@ def _database_refusal(
 REFUSALS = (psycopg.errors.IntegrityError, psycopg.errors.DataError)
 
 
-def parse_assignments(key: str, assignments: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Check FIELD -> text values without a database: ({column: value}, {column: the name the user gave})."""
-    if not assignments:
+Assignments = dict[str, str] | list[tuple[str, str]]
+
+
+def split_assignments(key: str, items: list[str]) -> list[tuple[str, str]]:
+    """'FIELD=VALUE' words from the command line -> (field name, text) pairs, in order; refuses any other shape."""
+    pairs = []
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise SupalertError(f"rule {key}: {item!r} is not FIELD=VALUE", "e.g. threshold=10 or enabled=false")
+        pairs.append((name.strip(), value))
+    return pairs
+
+
+def parse_assignments(key: str, assignments: Assignments) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check (FIELD, text) values without a database: ({column: value}, {column: the name the user gave}). A field
+    named twice, under one name or under its alias, is refused."""
+    pairs = list(assignments.items()) if isinstance(assignments, dict) else assignments
+    if not pairs:
         raise SupalertError(f"rule {key}: nothing to set", "give FIELD=VALUE, e.g. threshold=10")
     wanted: dict[str, Any] = {}
     names: dict[str, str] = {}
-    for name, text in assignments.items():
+    for name, text in pairs:
         try:
             field = canonical_field(name)
             if field in wanted:
-                raise FieldError(f"{name} is given twice (as {names[field]} and {name})")
+                also = "" if names[field] == name else f" (as {names[field]} and {name})"
+                raise FieldError(f"{name} is given twice{also}")
             wanted[field] = value_from_text(name, text)
         except FieldError as exc:
             raise SupalertError(f"rule {key}: {exc.message}", exc.hint) from None
@@ -346,7 +337,7 @@ def parse_assignments(key: str, assignments: dict[str, str]) -> tuple[dict[str, 
     return wanted, names
 
 
-def set_rule(conn: psycopg.Connection, key: str, assignments: dict[str, str]) -> list[Change]:
+def set_rule(conn: psycopg.Connection, key: str, assignments: Assignments) -> list[Change]:
     """Set fields of one rule from text values (FIELD -> VALUE), in one UPDATE in one transaction.
 
     Returns (rule, field, old, new) for every field named, changed or not; the UPDATE touches only the changed."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from supalert import engine, liveness
+from supalert import alerts, liveness
 from supalert.migrations import discover, make_plan
 
 
@@ -36,7 +36,7 @@ def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300)
     ).fetchone()
     engine_report = None
     if conn.execute("select to_regclass('monitoring.heartbeat') is not null").fetchone()[0]:
-        beat = engine.heartbeat(conn)
+        beat = alerts.heartbeat(conn)
         engine_report = {
             "heartbeat": {
                 "last_evaluated_at": beat.last_evaluated_at,
@@ -45,8 +45,8 @@ def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300)
                 "rules_failed": beat.rules_failed,
                 "stale": beat.stale(stale_after),
             },
-            "open_alerts": engine.open_alerts_by_severity(conn),
-            "rules": engine.rules_overview(conn),
+            "open_alerts": alerts.open_alerts_by_severity(conn),
+            "rules": alerts.rules_overview(conn),
         }
     monitor = liveness.check(conn, timedelta(seconds=stale_after)) if liveness.installed(conn) else None
     return {

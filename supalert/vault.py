@@ -13,8 +13,25 @@ SECRETS = {
 }
 
 
-def store(conn: psycopg.Connection, values: dict[str, str]) -> dict[str, str]:
-    """Create or update each named secret; returns name -> 'created' | 'updated' | 'unchanged'."""
+MIN_SECRET = 16
+
+
+def dispatch_values(project_url: str, secret: str) -> dict[str, str]:
+    """The two secrets' values, refused (naming the fix) when the secret is short or the URL is not one."""
+    if len(secret) < MIN_SECRET:
+        raise SupalertError(
+            f"ALERT_DISPATCH_SECRET is missing or shorter than {MIN_SECRET} characters",
+            "export ALERT_DISPATCH_SECRET=$(openssl rand -hex 24), set the same value as a function secret, retry",
+        )
+    if not project_url.startswith(("https://", "http://")):
+        raise SupalertError(f"--project-url {project_url!r} is not a URL", "use https://<ref>.supabase.co")
+    return {"supalert_project_url": project_url.rstrip("/"), "supalert_dispatch_secret": secret}
+
+
+def store(conn: psycopg.Connection, project_url: str, secret: str) -> dict[str, str]:
+    """Create or update the two secrets (checked by dispatch_values first); returns name -> 'created' |
+    'updated' | 'unchanged'."""
+    values = dispatch_values(project_url, secret)
     if not conn.execute("select to_regproc('vault.create_secret') is not null").fetchone()[0]:
         raise SupalertError(
             "Supabase Vault is not installed in this database, so pg_cron cannot call the functions by itself",

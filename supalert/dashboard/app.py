@@ -20,7 +20,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from supalert import dburl
 from supalert.dashboard import charts, data
+from supalert.errors import SupalertError
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
@@ -73,11 +75,23 @@ def build_charts(snap: data.Snapshot) -> list[str]:
     return [errors, durations, failures]
 
 
-def create_app(db_url: str, password: str | None = None, stale_after: int = 300) -> Starlette:
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MIN_PASSWORD = 12
+
+
+def create_app(db_url: str, password: str | None = None, stale_after: int = 300, host: str = "127.0.0.1") -> Starlette:
+    """The dashboard for the database at db_url, to be served on `host`: anywhere but loopback it refuses to exist
+    without a login (Basic auth, user admin, a password of 12+ characters), whoever calls it."""
+    if host not in LOOPBACK and (password is None or len(password) < MIN_PASSWORD):
+        raise SupalertError(
+            f"serving the dashboard on {host} needs a login",
+            f"export DASHBOARD_PASSWORD ({MIN_PASSWORD}+ characters; user name admin), or keep the default 127.0.0.1",
+        )
     csrf_token = secrets.token_urlsafe(32)
 
     def connect() -> psycopg.Connection:
-        return psycopg.connect(db_url, autocommit=True, application_name="supalert-dashboard")
+        # dburl's: a connect timeout, and a failure that names the URL with its password redacted
+        return dburl.connect(db_url, application_name="supalert-dashboard")
 
     def render(template: str) -> str:
         with connect() as conn:
@@ -116,6 +130,8 @@ def create_app(db_url: str, password: str | None = None, stale_after: int = 300)
                     data.silence(conn, alert_id, hours)
                 else:
                     return PlainTextResponse("unknown action", 404)
+        except SupalertError as exc:  # could not connect: the message names the URL, password redacted
+            return PlainTextResponse(f"could not {action} alert: {exc}", 503)
         except (psycopg.Error, LookupError, ValueError) as exc:
             message = getattr(getattr(exc, "diag", None), "message_primary", None) or type(exc).__name__
             return PlainTextResponse(f"could not {action} alert: {message}", 409)

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from supalert import liveness
-from supalert.engine import fetch_dicts
+from supalert.db import fetch_dicts
 
 DASHBOARD_USER = str(uuid.UUID("00000000-0000-4000-8000-00000000da5b"))
 THRESHOLD_RULES = ("critical_errors_per_hour", "slow_response_time_ms", "very_slow_response_time_ms",

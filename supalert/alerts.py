@@ -1,42 +1,19 @@
-"""What the CLI asks of the rule engine: evaluate, list alerts, acknowledge, resolve, silence, heartbeat."""
+"""Alerts as the CLI reads and changes them: evaluate rules by hand, list, acknowledge, resolve and silence alerts,
+the heartbeat and the rules overview of `status`. The engine itself is SQL (monitoring.evaluate)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from psycopg.abc import Query
-from psycopg.rows import dict_row
 
 from supalert import migrations
+from supalert.db import fetch_dicts, require_installed
 from supalert.errors import SupalertError
 
-DURATION = re.compile(r"^\s*(\d+)\s*(s|sec|m|min|h|hr|d|day|w|week)s?\s*$", re.I)
-UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400, "day": 86400,
-                "w": 604800, "week": 604800}  # fmt: skip
 OPEN_STATES = ("firing", "acknowledged")
-
-
-def parse_duration(text: str) -> timedelta:
-    """'90s', '30m', '2h', '1d', '1w' -> timedelta; anything else is a clear error."""
-    match = DURATION.match(text or "")
-    if not match or int(match[1]) == 0:
-        raise SupalertError(f"duration {text!r} is not understood", "use a positive number and a unit: 30m, 2h, 1d")
-    return timedelta(seconds=int(match[1]) * UNIT_SECONDS[match[2].lower()])
-
-
-def fetch_dicts(conn: psycopg.Connection, query: Query, params: tuple | dict = ()) -> list[dict[str, Any]]:
-    """The query's rows as dicts keyed by column name."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(query, params).fetchall()
-
-
-def require_installed(conn: psycopg.Connection) -> None:
-    if not conn.execute("select to_regclass('monitoring.rules') is not null").fetchone()[0]:
-        raise SupalertError("supalert is not installed in this database (no monitoring.rules)", "run migrate first")
 
 
 def rule_keys(conn: psycopg.Connection) -> list[str]:
