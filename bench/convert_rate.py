@@ -12,11 +12,11 @@ from pathlib import Path
 
 import psycopg
 
+from bench.common import DURABLE
 from bench.retention_drop import Inserter
-from bench.scale import DURABLE
-from tests.harness import BASE_DB, as_superuser, start_test_cluster
-from tests.migrate_helpers import FIRST_RELEASE, migrate_through, migrate_to_head
-from tests.telemetry_data import IN_HISTORY, INSERTS
+from tests.support.harness import BASE_DB, as_superuser, start_test_cluster
+from tests.support.migrate_helpers import FIRST_RELEASE, migrate_through, migrate_to_head
+from tests.support.telemetry_data import IN_HISTORY, INSERTS
 
 PARTITION_BY_DAY = Path(__file__).resolve().parent.parent / "sql" / "functions" / "partition_by_day.sql"
 

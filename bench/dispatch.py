@@ -15,9 +15,9 @@ import time
 
 import psycopg
 
-from tests.capture import start_capture
-from tests.functions_server import serve_functions
-from tests.harness import start_test_cluster
+from tests.support.capture import start_capture
+from tests.support.functions_server import serve_functions
+from tests.support.harness import start_test_cluster
 
 
 def run(server, conn: psycopg.Connection, count: int, workers: int) -> float:

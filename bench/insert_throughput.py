@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.harness import TestCluster
+from tests.support.harness import TestCluster
 
 TARGET = 0.85  # supalert's tables keep at least 85 % of the plain table's insert rate
 CLIENTS, THREADS, ROUNDS = 4, 2, 5

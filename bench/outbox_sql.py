@@ -14,7 +14,7 @@ from collections import Counter
 
 import psycopg
 
-from tests.harness import start_test_cluster
+from tests.support.harness import start_test_cluster
 
 TARGET_PER_SECOND = 2000  # issue: at least 2,000 notifications a second with 4 workers
 

@@ -15,8 +15,9 @@ from datetime import timedelta
 
 import psycopg
 
-from tests.harness import TestCluster, as_superuser, start_test_cluster
-from tests.telemetry_data import IN_HISTORY, INSERTS, make_partitions
+from bench.common import DURABLE
+from tests.support.harness import TestCluster, as_superuser, start_test_cluster
+from tests.support.telemetry_data import IN_HISTORY, INSERTS, make_partitions
 
 TARGET_RATIO, TARGET_WAIT_MS = 100.0, 100.0
 
@@ -179,8 +180,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows in error_logs")
     args = parser.parse_args()
-    from bench.scale import DURABLE
-
     tc = start_test_cluster(DURABLE)
     try:
         with tc.clone() as name:

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import psycopg
 
+from bench.common import DURABLE
 from bench.insert_throughput import compare_inserts
 from bench.retention_drop import compare_retention
-from tests.harness import start_test_cluster
-from tests.plan_check import telemetry_seq_scans
-from tests.telemetry_data import SHARES, add_history, load_window, make_partitions, noon_today, vacuum_analyze
+from tests.support.harness import start_test_cluster
+from tests.support.plan_check import telemetry_seq_scans
+from tests.support.telemetry_data import SHARES, add_history, load_window, make_partitions, noon_today, vacuum_analyze
 
 # Like a Supabase database: durable commits. Bigger WAL so loading 10M rows is not one long checkpoint storm.
-DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on", "max_wal_size": "8GB"}
 SEED_CHECKS = Path(__file__).with_name("seed_checks.sql")
 PLOT = Path(__file__).with_name("results") / "scale.png"
 SEED_TABLES = ("error_logs", "performance_metrics", "sms_delivery_log")

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.harness import BASE_DB, TestCluster, claims_for, describe_build, set_claims, start_test_cluster
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.cli import run_cli
+from tests.support.harness import BASE_DB, TestCluster, claims_for, describe_build, set_claims, start_test_cluster
 
 # The developer's shell must not steer the tests to a real database.
 for _name in ("SUPABASE_DB_URL", "DATABASE_URL", "SUPALERT_LOCAL_DIR", "SUPALERT_LOCAL_PORT"):
@@ -82,19 +78,6 @@ def acting_as(connection: psycopg.Connection, kind: str, user_id: str | None = N
 @pytest.fixture
 def as_role():
     return acting_as
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run `python deploy.py ARGS` as a user would, capturing output."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, str(ROOT / "deploy.py"), *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=ROOT,
-        timeout=timeout,
-    )
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.plan_check import seq_scans, telemetry_seq_scans
-from tests.telemetry_data import add_history, load_window, make_partitions, noon_today, vacuum_analyze
+from tests.support.plan_check import seq_scans, telemetry_seq_scans
+from tests.support.telemetry_data import add_history, load_window, make_partitions, noon_today, vacuum_analyze
 
 
 def partitions_opened(conn, statement: str, params: tuple) -> dict[str, list[str]]:

@@ -6,7 +6,7 @@ import json
 
 import psycopg
 
-from tests.engine_helpers import T0, insert_errors
+from tests.support.engine_helpers import T0, insert_errors
 
 
 def test_check_prints_every_enabled_rule_and_exits_1_when_critical_fires(db, cli):

@@ -8,7 +8,7 @@ import time
 import psycopg
 import pytest
 
-from tests.harness import CRON_DB
+from tests.support.harness import CRON_DB
 
 
 @pytest.mark.slow

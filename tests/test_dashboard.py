@@ -16,8 +16,8 @@ import pytest
 import uvicorn
 
 from supalert.dashboard.app import create_app
-from tests.conftest import ROOT
-from tests.harness import free_port
+from supalert.paths import PROJECT_ROOT as ROOT
+from tests.support.harness import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"

@@ -19,9 +19,9 @@ import psycopg.sql
 import pytest
 
 from supalert.paths import tools_bin
-from tests.capture import Capture, start_capture
-from tests.functions_server import DISPATCH_SECRET, FunctionsServer, serve_functions
-from tests.harness import as_superuser, needs_vendored
+from tests.support.capture import Capture, start_capture
+from tests.support.functions_server import DISPATCH_SECRET, FunctionsServer, serve_functions
+from tests.support.harness import as_superuser, needs_vendored
 
 pytestmark = [
     pytest.mark.slow,

@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from supalert.paths import tools_bin
-from tests.capture import start_capture
-from tests.functions_server import serve_functions
+from tests.support.capture import start_capture
+from tests.support.functions_server import serve_functions
 
 pytestmark = [
     pytest.mark.skipif(not (tools_bin() / "deno").exists(), reason="Deno missing: run `make setup`"),

@@ -7,7 +7,8 @@ import threading
 import psycopg
 import pytest
 
-from tests.engine_helpers import MIN, T0, add_test_rule, alerts, evaluate, insert_errors, set_value
+from tests.support.engine_helpers import MIN, T0, add_test_rule, alerts, evaluate, insert_errors, set_value
+from tests.support.seed import SEED_THRESHOLDS
 
 
 def test_error_burst_fires_exactly_one_alert_however_many_evaluations(conn):
@@ -259,18 +260,11 @@ def test_rule_constraints_reject_nonsense_naming_the_column(conn, statement, col
 
 
 def test_every_seed_threshold_is_a_rule(conn):
-    seed = {
-        "critical_errors_per_hour": 5, "high_errors_per_hour": 20, "error_rate_percentage": 5,
-        "slow_response_time_ms": 3000, "very_slow_response_time_ms": 10000, "failed_sms_per_hour": 10,
-        "failed_emails_per_hour": 20, "sms_bounce_rate": 10, "database_size_gb": 8,
-        "function_calls_per_day": 400000, "bandwidth_gb_per_month": 40, "low_credit_balance": 100,
-        "failed_gift_card_provisions": 5, "concurrent_users_threshold": 100, "page_load_time_ms": 5000,
-    }  # fmt: skip
     rows = dict(conn.execute("select key, threshold from monitoring.rules where kind = 'metric'").fetchall())
     assert rows.pop("backup_stale") == 48  # the seed's weekly backup check, in hours
     engine_rules = [r[0] for r in conn.execute("select key from monitoring.rules where kind = 'engine' order by 1")]
     assert engine_rules == ["monitor_down", "notification_dead", "rule_error"]
-    assert rows == seed
+    assert rows == SEED_THRESHOLDS
     # The harness disables monitor_down in its template: pg_cron serves only CRON_DB, so clones are never healthy.
     assert conn.execute("select key from monitoring.rules where not enabled").fetchall() == [("monitor_down",)]
 

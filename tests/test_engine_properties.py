@@ -7,7 +7,7 @@ import operator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.engine_helpers import MIN, T0, add_test_rule, alerts, evaluate, set_value
+from tests.support.engine_helpers import MIN, T0, add_test_rule, alerts, evaluate, set_value
 
 COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 

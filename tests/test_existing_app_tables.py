@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from tests.engine_helpers import evaluate
-from tests.test_migrate import assert_clean_error, history
+from tests.support.cli import assert_clean_error
+from tests.support.engine_helpers import evaluate
+from tests.support.history import history
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ID_SHAPES = {

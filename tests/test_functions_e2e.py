@@ -10,9 +10,9 @@ import psycopg
 import pytest
 
 from supalert.paths import tools_bin
-from tests.capture import start_capture
-from tests.engine_helpers import MIN, T0, evaluate, insert_errors
-from tests.functions_server import DISPATCH_SECRET, serve_functions
+from tests.support.capture import start_capture
+from tests.support.engine_helpers import MIN, T0, evaluate, insert_errors
+from tests.support.functions_server import DISPATCH_SECRET, serve_functions
 
 pytestmark = pytest.mark.skipif(not (tools_bin() / "deno").exists(), reason="Deno missing: run `make setup`")
 
@@ -233,12 +233,15 @@ def test_a_stale_heartbeat_raises_monitor_down_on_every_channel_once_per_repeat_
 
 
 def test_watchdog_speaks_when_the_database_is_unreachable(capture):
-    from tests.harness import free_port
+    from tests.support.harness import free_port
 
-    with serve_functions(f"postgresql://postgres@127.0.0.1:{free_port()}/postgres", capture.env()) as server:
+    port, password = free_port(), "unreachable-db-password-7f3a"
+    with serve_functions(f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres", capture.env()) as server:
         answer = server.call("check-alert-triggers", {})
     assert answer.status_code == 503
-    assert "127.0.0.1" not in answer.text or "postgresql://" not in answer.text  # never the connection string
+    # Neither the connection string nor any part of it that matters: not the password, not the address.
+    leaked = [part for part in ("postgresql://", password, f"127.0.0.1:{port}") if part in answer.text]
+    assert leaked == [], answer.text
     assert {r.channel for r in capture.requests} == {"email", "slack", "sms"}
 
 

@@ -9,7 +9,7 @@ import time
 import psycopg
 import pytest
 
-from tests.harness import CRON_DB, needs_vendored
+from tests.support.harness import CRON_DB, needs_vendored
 
 
 def test_postgres_is_not_a_superuser_and_holds_supabases_memberships(conn):

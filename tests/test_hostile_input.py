@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from supalert.paths import tools_bin
-from tests.capture import start_capture
-from tests.functions_server import DISPATCH_SECRET, serve_functions
+from tests.support.capture import start_capture
+from tests.support.functions_server import DISPATCH_SECRET, serve_functions
 
 pytestmark = pytest.mark.skipif(not (tools_bin() / "deno").exists(), reason="Deno missing: run `make setup`")
 

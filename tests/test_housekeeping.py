@@ -8,7 +8,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from tests.engine_helpers import T0, alerts
+from tests.support.engine_helpers import T0, alerts
 
 
 def test_retention_deletes_only_old_rows_in_bounded_batches(conn):

@@ -11,9 +11,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from supalert.paths import PROJECT_ROOT as ROOT
 from supalert.paths import tools_bin
-from tests.conftest import ROOT
-from tests.test_supabase_cli import supabase
+from tests.support.supabase_cli import supabase
 
 VENV_BIN = Path(sys.executable).parent
 SQL_PATHS = ["sql", "supabase/migrations"]

@@ -12,8 +12,8 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from tests.engine_helpers import T0
-from tests.harness import start_test_cluster
+from tests.support.engine_helpers import T0
+from tests.support.harness import start_test_cluster
 
 pytestmark = pytest.mark.slow
 SECONDS, RATE, WRITERS, ROWS_PER_INSERT = 80, 1000, 4, 5
@@ -81,7 +81,14 @@ def test_inserts_under_load_never_wait_on_locks_and_the_engine_keeps_up():
                 pending = engine.execute(
                     "select count(*) from monitoring.notifications where status not in ('sent', 'held')"
                 ).fetchone()[0]
-        log = tc.cluster.log_file.read_text(errors="replace")
+            log = tc.cluster.log_file.read_text(errors="replace")
+            # Positive control: a lock wait made on purpose is logged, so the absence above means something.
+            with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as waiter:
+                holder.execute("lock table public.error_logs in access exclusive mode")
+                waiter.execute("set lock_timeout = '400ms'")
+                with pytest.raises(psycopg.errors.LockNotAvailable):
+                    waiter.execute("select count(*) from public.error_logs")
+            control = tc.cluster.log_file.read_text(errors="replace")[len(log) :]
     finally:
         tc.cluster.destroy()
     total = sum(inserted) * ROWS_PER_INSERT
@@ -93,6 +100,7 @@ def test_inserts_under_load_never_wait_on_locks_and_the_engine_keeps_up():
     )
     assert total >= RATE * SECONDS * 0.9  # the writers kept their rate
     assert len(evaluations) == SECONDS and all(s is not None for s in states)  # every evaluation completed
+    assert "still waiting for" in control, "log_lock_waits reports a wait it should"
     assert "still waiting for" not in log  # no lock wait of 100 ms or more, by Postgres's own account
     assert alerts == [("resolved",)]  # the burst fired once and resolved once it left the hour
     assert "firing" in states and states[-1] == "ok"

@@ -13,45 +13,20 @@ import psycopg
 import pytest
 
 from supalert.migrations import LOCK_KEY, discover
+from supalert.paths import PROJECT_ROOT as ROOT
 from supalert.paths import migrations_dir
 from supalert.server_build import server_build
-from tests.conftest import ROOT
-from tests.harness import PASSWORD, PASSWORD_USER, free_port
+from tests.support.cli import assert_clean_error
+from tests.support.harness import PASSWORD, PASSWORD_USER, free_port
+from tests.support.history import history
 
 FILES = discover(migrations_dir())
-
-
-def history(url: str) -> list[tuple[str, str, str]]:
-    """supalert's own history: (version, name, sha256) in version order."""
-    with psycopg.connect(url) as conn:
-        if not conn.execute("select to_regclass('supalert_migrations.history') is not null").fetchone()[0]:
-            return []
-        return conn.execute("select version, name, sha256 from supalert_migrations.history order by version").fetchall()
-
-
-def cli_history(url: str) -> list[tuple[str, str, list[str]]]:
-    """The Supabase CLI's history, which belongs to the app's `supabase db push`."""
-    with psycopg.connect(url) as conn:
-        if not conn.execute("select to_regclass('supabase_migrations.schema_migrations') is not null").fetchone()[0]:
-            return []
-        return conn.execute(
-            "select version, name, statements from supabase_migrations.schema_migrations order by version"
-        ).fetchall()
 
 
 def copy_migrations(tmp_path: Path) -> Path:
     folder = tmp_path / "migrations"
     shutil.copytree(migrations_dir(), folder)
     return folder
-
-
-def assert_clean_error(done: subprocess.CompletedProcess, *fragments: str) -> None:
-    assert done.returncode != 0, done.stdout
-    assert "Traceback" not in done.stderr + done.stdout
-    error_lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-    assert len(error_lines) == 1, done.stderr
-    for fragment in fragments:
-        assert fragment in error_lines[0], error_lines[0]
 
 
 def test_fresh_migrate_applies_every_file_into_its_own_history_and_leaves_the_clis_alone(bare_db, cli):

@@ -12,9 +12,9 @@ import time
 import psycopg
 
 from supalert.migrations import discover
+from supalert.paths import PROJECT_ROOT as ROOT
 from supalert.paths import migrations_dir
-from tests.conftest import ROOT
-from tests.test_migrate import history
+from tests.support.history import history
 
 FILES = discover(migrations_dir())
 

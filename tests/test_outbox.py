@@ -7,7 +7,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from tests.engine_helpers import MIN, T0, add_test_rule, evaluate, insert_errors, set_value
+from tests.support.engine_helpers import MIN, T0, add_test_rule, evaluate, insert_errors, set_value
 
 
 def outbox(conn, alert_type=None):

@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from supalert.errors import SupalertError
-from tests.conftest import run_cli
-from tests.migrate_helpers import FIRST_RELEASE, migrate_through, migrate_to_head
+from tests.support.cli import run_cli
+from tests.support.migrate_helpers import FIRST_RELEASE, migrate_through, migrate_to_head
 
 TELEMETRY = {
     "public.error_logs": "occurred_at",

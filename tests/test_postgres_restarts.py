@@ -10,10 +10,10 @@ import psycopg
 import pytest
 
 from supalert.paths import tools_bin
-from tests.capture import start_capture
-from tests.engine_helpers import MIN, T0, insert_errors
-from tests.functions_server import serve_functions
-from tests.harness import start_test_cluster
+from tests.support.capture import start_capture
+from tests.support.engine_helpers import MIN, T0, insert_errors
+from tests.support.functions_server import serve_functions
+from tests.support.harness import start_test_cluster
 
 pytestmark = [
     pytest.mark.skipif(not (tools_bin() / "deno").exists(), reason="Deno missing: run `make setup`"),

@@ -127,7 +127,7 @@ def test_dismissed_and_is_read_follow_the_lifecycle(conn):
 def test_constraints_reject_unknown_alert_severity(conn):
     # Alerts are supalert's own and use its four severities; telemetry keeps the app's words
     # (tests/test_existing_app_tables.py).
-    with pytest.raises(psycopg.errors.CheckViolation, match="system_alerts_severity_known"):
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match="system_alerts_severity_known"):
         conn.execute("insert into public.system_alerts (alert_type, title, severity) values ('t', 'T', 'medium')")
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.engine_helpers import MIN, T0, alerts, evaluate
+from tests.support.engine_helpers import MIN, T0, alerts, evaluate
 
 LATER = T0 + timedelta(days=3)  # every window (at most 2 days of staleness) has moved past T0's data
 

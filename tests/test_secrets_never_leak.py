@@ -7,9 +7,9 @@ import psycopg
 import pytest
 
 from supalert.paths import tools_bin
-from tests.capture import RESEND_KEY, SLACK_PATH, TWILIO_TOKEN, start_capture
-from tests.functions_server import DISPATCH_SECRET, serve_functions
-from tests.harness import free_port
+from tests.support.capture import RESEND_KEY, SLACK_PATH, TWILIO_TOKEN, start_capture
+from tests.support.functions_server import DISPATCH_SECRET, serve_functions
+from tests.support.harness import free_port
 
 pytestmark = pytest.mark.skipif(not (tools_bin() / "deno").exists(), reason="Deno missing: run `make setup`")
 

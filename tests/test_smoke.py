@@ -1,11 +1,7 @@
-def test_template_has_tables(conn):
-    assert conn.execute("select to_regclass('public.system_alerts') is not null").fetchone()[0]
-
-
 def test_pg_cron_launcher_serves_the_cron_database(pg):
     import time
 
-    from tests.harness import CRON_DB
+    from tests.support.harness import CRON_DB
 
     with pg.admin() as admin:
         for _ in range(100):

@@ -4,7 +4,6 @@ whichever tool runs first."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -15,13 +14,13 @@ import pytest
 
 from supalert.export import MARK
 from supalert.migrations import discover
-from supalert.paths import migrations_dir, tools_bin
-from tests.conftest import ROOT
-from tests.legacy_install import install_like_first_releases
-from tests.test_migrate import assert_clean_error, cli_history, history
+from supalert.paths import migrations_dir
+from tests.support.cli import assert_clean_error
+from tests.support.history import cli_history, history
+from tests.support.legacy_install import install_like_first_releases
+from tests.support.supabase_cli import SUPABASE, supabase
 
 FILES = discover(migrations_dir())
-SUPABASE = tools_bin() / "supabase"
 APP_MIGRATIONS = {
     # One older and one newer than every supalert migration, as an app that was there first and goes on.
     "20240101000000_app_init.sql": "create table public.todos (id bigserial primary key, title text not null);\n"
@@ -32,13 +31,6 @@ APP_MIGRATIONS = {
 NEXT_RELEASE = "29990101000000_next_release.sql"
 
 pytestmark = pytest.mark.skipif(not SUPABASE.exists(), reason="Supabase CLI missing: run `make setup`")
-
-
-def supabase(*args: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SUPABASE_TELEMETRY_DISABLED": "1", "DO_NOT_TRACK": "1"}
-    return subprocess.run(
-        [str(SUPABASE), *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout, input="y\n"
-    )
 
 
 def listed_versions(output: str) -> list[tuple[str, str]]:

@@ -8,8 +8,8 @@ import psycopg
 
 from supalert import migrations
 from supalert.paths import migrations_dir
-from tests.engine_helpers import MIN, T0, insert_errors
-from tests.migrate_helpers import ADDED_LATER, FIRST_RELEASE, migrate_through
+from tests.support.engine_helpers import MIN, T0, insert_errors
+from tests.support.migrate_helpers import ADDED_LATER, FIRST_RELEASE, migrate_through
 
 
 def test_data_survives_migrating_from_the_first_release_to_now(bare_db, tmp_path):

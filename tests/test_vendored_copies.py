@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.capture import RESEND_SPEC, SHARED_RESEND_SPEC
+from tests.support.capture import RESEND_SPEC, SHARED_RESEND_SPEC
 
 
 @pytest.mark.skipif(not SHARED_RESEND_SPEC.exists(), reason="the shared reference folder is not beside this clone")

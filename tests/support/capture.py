@@ -11,7 +11,6 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import jsonschema
@@ -19,10 +18,12 @@ import yaml
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from supalert.paths import PROJECT_ROOT
+
 # Resend's own OpenAPI (resend/resend-openapi, MIT, see vendor/resend-openapi.LICENSE), copied from the shared
 # reference folder so the tests run wherever the repository is cloned; test_vendored_copies proves they match.
-RESEND_SPEC = Path(__file__).resolve().parent / "vendor" / "resend-openapi.yaml"
-SHARED_RESEND_SPEC = Path(__file__).resolve().parents[2] / "shared" / "reference" / "vendor" / "resend-openapi.yaml"
+RESEND_SPEC = PROJECT_ROOT / "tests" / "vendor" / "resend-openapi.yaml"
+SHARED_RESEND_SPEC = PROJECT_ROOT.parent / "shared" / "reference" / "vendor" / "resend-openapi.yaml"
 RESEND_KEY = "re_test_key_0123456789"
 SLACK_PATH = "/services/T000TEST/B000TEST/slackwebhooksecret"
 TWILIO_SID = "AC00000000000000000000000000000000"

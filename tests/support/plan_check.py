@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import psycopg
 
-from tests.harness import as_superuser
+from tests.support.harness import as_superuser
 
 TELEMETRY_PREFIXES = ("error_logs", "performance_metrics", "sms_delivery_log", "email_delivery_log")
 
