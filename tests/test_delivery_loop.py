@@ -214,3 +214,32 @@ def test_with_no_dispatcher_status_says_who_waits_and_the_heartbeat_url_is_not_p
     again = loop.server.call("check-alert-triggers", {}).json()
     assert again["healthy"] is True and again["heartbeat_ping"] == "sent", again
     assert len(loop.capture.of("heartbeat")) == 1
+
+
+@hosted
+def test_an_evaluation_that_writes_notifications_calls_check_alert_triggers_from_its_own_transaction(cron_db, cli):
+    stored = cli("secrets", "set", "--project-url", "http://127.0.0.1:9", "--db-url", cron_db,
+                 env={"ALERT_DISPATCH_SECRET": DISPATCH_SECRET})  # fmt: skip
+    assert stored.returncode == 0, stored.stderr
+    with psycopg.connect(cron_db, autocommit=True) as conn:
+        command = conn.execute("select command from cron.job where jobname = 'supalert-evaluate'").fetchone()[0]
+        assert command == "select monitoring.evaluate_on_schedule()"
+        # pg_cron's own run would race this test's: it is paused, and every rule made due.
+        conn.execute("select cron.alter_job(jobid, active := false) from cron.job where jobname = 'supalert-evaluate'")
+        conn.execute("delete from monitoring.rule_runs")
+
+        def one_run(errors: int) -> tuple[int, int]:
+            """(notifications written, supalert's pg_net calls queued) by one run of the job's body."""
+            with conn.transaction():
+                conn.execute("insert into public.error_logs (severity, category, message) select 'critical', 't',"
+                             " 'boom' from generate_series(1, %s)", (errors,))  # fmt: skip
+                conn.execute("select monitoring.evaluate_on_schedule()")
+                return conn.execute(
+                    "select (select count(*) from monitoring.notifications where created_at = now()),"
+                    " (select count(*) from monitoring.dispatch_requests where requested_at = now())"
+                ).fetchone()
+
+        written, calls = one_run(9)  # critical_errors_per_hour fires: email, Slack, SMS
+        assert written == 3 and calls == 1
+        conn.execute("delete from monitoring.rule_runs")
+        assert one_run(0) == (0, 0)  # still firing, nothing new to send: no call

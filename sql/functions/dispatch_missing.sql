@@ -19,8 +19,10 @@ begin
     if not exists (select from pg_catalog.pg_extension where extname = 'supabase_vault') then
         return v_missing || 'Supabase Vault (the supabase_vault extension)'::text;
     end if;
-    execute 'select coalesce(pg_catalog.array_agg(s.name), ''{}'') from vault.decrypted_secrets as s'
-        ' where s.name = any ($1) and coalesce(s.decrypted_secret, '''') <> '''''
+    -- The schema goes in through format(): a constant query would be checked by plpgsql_check (`supabase db
+    -- lint`), which reports a missing relation as an error in every project without the extension.
+    execute pg_catalog.format('select coalesce(pg_catalog.array_agg(s.name), ''{}'') from %I.decrypted_secrets as s'
+        ' where s.name = any ($1) and coalesce(s.decrypted_secret, '''') <> ''''', 'vault')
         into v_found
         using array['supalert_project_url', 'supalert_dispatch_secret'];
     foreach v_secret in array array['supalert_project_url', 'supalert_dispatch_secret'] loop

@@ -28,7 +28,12 @@ declare
     v_oldest timestamptz;
     v_missing text[];
     v_dispatch_scheduled boolean := false;
-    v_requests record;
+    -- One row of supalert's pg_net calls (typed: plpgsql_check cannot see a dynamic query's record).
+    v_calls_total bigint;
+    v_calls_failed bigint;
+    v_calls_unanswered bigint;
+    v_calls_latest text;
+    v_calls_latest_ok boolean;
 begin
     perform monitoring.require_admin();
     select s.* into v_settings from monitoring.settings as s;
@@ -220,8 +225,9 @@ begin
         return next;
         return;
     end if;
-    -- net._http_response is pg_net's (unlogged, kept pg_net.ttl): read through dynamic SQL.
-    execute $sql$
+    -- net._http_response is pg_net's (unlogged, kept pg_net.ttl): read through dynamic SQL, its schema given to
+    -- format() so that plpgsql_check (`supabase db lint`) does not report it missing where pg_net is not enabled.
+    execute pg_catalog.format($sql$
         select pg_catalog.count(*) as total,
                pg_catalog.count(*) filter (where h.id is not null and not (h.status_code between 200 and 299))
                  as failed,
@@ -233,24 +239,25 @@ begin
                (pg_catalog.array_agg(h.status_code between 200 and 299 order by r.requested_at desc)
                  filter (where h.id is not null))[1] as latest_ok
           from monitoring.dispatch_requests as r
-          left join net._http_response as h on h.id = r.request_id
+          left join %I._http_response as h on h.id = r.request_id
          where r.requested_at > $1 - interval '15 minutes' and r.requested_at <= $1
-    $sql$ into v_requests using p_now;
-    if v_requests.latest_ok is false then
+    $sql$, 'net')
+        into v_calls_total, v_calls_failed, v_calls_unanswered, v_calls_latest, v_calls_latest_ok using p_now;
+    if v_calls_latest_ok is false then
         status := 'fail';
         detail := pg_catalog.format('supalert-dispatch''s last call of check-alert-triggers failed (%s); %s of %s '
-            'calls in the last 15 min failed', v_requests.latest, v_requests.failed, v_requests.total);
+            'calls in the last 15 min failed', v_calls_latest, v_calls_failed, v_calls_total);
         fix := 'HTTP 401: the Vault secret supalert_dispatch_secret must equal the function''s ALERT_DISPATCH_SECRET '
             '(python deploy.py secrets set); otherwise check supalert_project_url and the function''s logs';
-    elsif v_requests.unanswered > 0 and v_requests.latest_ok is null then
+    elsif v_calls_unanswered > 0 and v_calls_latest_ok is null then
         status := 'fail';
         detail := pg_catalog.format('%s call(s) of check-alert-triggers got no answer within 2 minutes',
-            v_requests.unanswered);
+            v_calls_unanswered);
         fix := 'select net.worker_restart(); and check supalert_project_url';
     else
         status := 'ok';
         detail := pg_catalog.format('pg_net worker running; %s call(s) of check-alert-triggers in the last 15 min, '
-            '%s failed', v_requests.total, v_requests.failed);
+            '%s failed', v_calls_total, v_calls_failed);
         fix := null;
     end if;
     return next;

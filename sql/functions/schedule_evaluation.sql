@@ -1,5 +1,6 @@
 -- monitoring.schedule_evaluation(): returns the pg_cron job id of supalert-evaluate, (re)scheduled at
--- monitoring.settings.evaluate_schedule to evaluate every enabled rule that is due and write the heartbeat. pg_cron
+-- monitoring.settings.evaluate_schedule to evaluate every enabled rule that is due, write the heartbeat and hand new
+-- notifications to check-alert-triggers at once (monitoring.evaluate_on_schedule). pg_cron
 -- alone evaluates where it runs; check-alert-triggers evaluates only where it does not (monitoring.dispatcher_evaluates).
 -- Called by the migrations and monitoring.set_schedules; owner only.
 create or replace function monitoring.schedule_evaluation()
@@ -10,7 +11,7 @@ as $$
     select cron.schedule(
         'supalert-evaluate',
         (select s.evaluate_schedule from monitoring.settings as s),
-        'select count(*) from monitoring.evaluate()'
+        'select monitoring.evaluate_on_schedule()'
     )
 $$;
 

@@ -117,6 +117,7 @@ for _name in (
     "rollup_function_calls(timestamp with time zone)",
     "enqueue_notifications(uuid,text,timestamp with time zone)",
     "evaluate_rule(monitoring.rules,timestamp with time zone)",
+    "evaluate_on_schedule()",
     "fingerprint(jsonb)",
     "lock_rule(text)",
     "observe_engine_rule(text,jsonb,boolean,jsonb,timestamp with time zone,numeric,boolean)",
