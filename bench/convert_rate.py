@@ -18,7 +18,7 @@ from tests.support.harness import BASE_DB, as_superuser, start_test_cluster
 from tests.support.migrate_helpers import FIRST_RELEASE, migrate_through, migrate_to_head
 from tests.support.telemetry_data import IN_HISTORY, INSERTS
 
-PARTITION_BY_DAY = Path(__file__).resolve().parent.parent / "sql" / "functions" / "partition_by_day.sql"
+PARTITION_BY_DAY = Path(__file__).resolve().parent.parent / "sql" / "housekeeping" / "partition_by_day.sql"
 
 
 def convert_max_rows_default() -> int:

@@ -347,14 +347,16 @@ def dashboard(
     # other command would pay.
     import uvicorn
 
-    from supalert.dashboard.app import create_app
+    from supalert.dashboard.app import create_app, require_login
 
     url = f"http://{host}:{port}/"
     if print_url:
         out.print(f"dashboard: {url} (start it with `python deploy.py dashboard`)")
         return
+    password = os.environ.get("DASHBOARD_PASSWORD") or None
+    require_login(host, password)  # before any database is started or reached
     target = resolve_target(db_url)
-    served = create_app(target.url, os.environ.get("DASHBOARD_PASSWORD") or None, host=host)
+    served = create_app(target.url, password, host=host)
     with connect(target.url) as conn:
         require_installed(conn)
     say(f"dashboard for {target.display} on {url} (Ctrl-C stops it)")
@@ -405,15 +407,17 @@ def new_migration(
     """Write supabase/migrations/<timestamp>_NAME.sql holding every sql/ file that changed since the last one."""
     root, folder = project_root(), migrations_dir()
     if check:
-        changed, removed = sqlsource.changed_sources(root, folder)
-        for item in changed:
+        changes = sqlsource.changed_sources(root, folder)
+        for item in changes.changed:
             out.print(f"differs from the migrations: {item.relpath}")
-        for relpath in removed:
+        for relpath in changes.removed:
             out.print(f"in the migrations but not in sql/: {relpath}")
+        for old, new in changes.moved:
+            out.print(f"moved since the migrations: {old} -> {new}")
         frozen = released.problems(folder)
         for line in frozen:
             out.print(line)
-        if changed or removed or frozen:
+        if changes or frozen:
             raise typer.Exit(1)
         out.print("sql/ matches the migrations; released migrations unchanged")
         return
@@ -423,12 +427,13 @@ def new_migration(
         return
     if name is None:
         raise SupalertError("new-migration needs a NAME", "e.g. python deploy.py new-migration add_disk_rule")
-    path, changed, removed = sqlsource.write_migration(root, folder, name)
+    path, changes = sqlsource.write_migration(root, folder, name)
     out.print(
-        f"wrote {path.relative_to(root)}: {len(changed)} sql/ file(s) copied"
-        + (f", {len(removed)} removed (drop by hand)" if removed else "")
+        f"wrote {path.relative_to(root)}: {len(changes.changed)} sql/ file(s) copied"
+        + (f", {len(changes.moved)} moved" if changes.moved else "")
+        + (f", {len(changes.removed)} removed (drop by hand)" if changes.removed else "")
     )
-    for item in changed:
+    for item in changes.changed:
         out.print(f"  {item.relpath}")
 
 

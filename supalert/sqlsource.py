@@ -16,17 +16,22 @@ from pathlib import Path
 from supalert.errors import SupalertError
 from supalert.migrations import discover
 
-# Functions first (rules and jobs call them), then rule metrics, then the jobs that schedule them.
-SOURCE_FOLDERS = ("functions", "rules", "cron")
+# The folders of sql/, in the order their files are written into a migration. Order matters only for what Postgres
+# checks at creation (a `language sql` body's references, a job's schedule call): security first (everything
+# calls require_admin), then the engine, the outbox, the monitor, people's actions, housekeeping and the API, then
+# the rules' metrics, then the pg_cron jobs that call all of them. plpgsql bodies are checked only when they run.
+SOURCE_FOLDERS = ("security", "engine", "outbox", "monitor", "actions", "housekeeping", "api", "metrics", "cron")
 MARKER = re.compile(
-    r"^-- supalert:(?:source (?P<path>\S+) sha256=(?P<sha>[0-9a-f]{64})|removed (?P<removed>\S+))$", re.M
+    r"^-- supalert:(?:source (?P<path>\S+) sha256=(?P<sha>[0-9a-f]{64})|removed (?P<removed>\S+)"
+    r"|moved (?P<old>\S+) -> (?P<new>\S+))$",
+    re.M,
 )
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
 class SourceFile:
-    relpath: str  # e.g. sql/rules/error_count.sql
+    relpath: str  # e.g. sql/metrics/metric_error_count.sql
     text: str
 
     @property
@@ -39,33 +44,72 @@ class SourceFile:
 
 
 def source_files(root: Path) -> list[SourceFile]:
+    """Every sql/ file, folder by folder in SOURCE_FOLDERS order, by name within a folder. A .sql file anywhere
+    else in sql/ would never reach a migration: an error naming it."""
     files = []
     for folder in SOURCE_FOLDERS:
         for path in sorted((root / "sql" / folder).glob("*.sql")):
             files.append(SourceFile(path.relative_to(root).as_posix(), path.read_text(encoding="utf-8")))
+    listed = {f.relpath for f in files}
+    stray = sorted(p.relative_to(root).as_posix() for p in (root / "sql").rglob("*.sql"))
+    stray = [path for path in stray if path not in listed]
+    if stray:
+        raise SupalertError(
+            f"sql/ file(s) outside the known folders: {', '.join(stray)}",
+            f"put each in one of sql/{{{','.join(SOURCE_FOLDERS)}}}/ (or add the folder to sqlsource.SOURCE_FOLDERS)",
+        )
     return files
 
 
 def migrated_checksums(migrations: Path) -> dict[str, str]:
-    """For each sql/ path, the sha256 of its latest copy in the migrations."""
+    """For each sql/ path, the sha256 of its latest copy in the migrations (a moved file under its new path)."""
     latest: dict[str, str] = {}
     for item in discover(migrations):
         for match in MARKER.finditer(item.text):
             if match["removed"]:
                 latest.pop(match["removed"], None)
+            elif match["old"]:
+                if match["old"] in latest:
+                    latest[match["new"]] = latest.pop(match["old"])
             else:
                 latest[match["path"]] = match["sha"]
     return latest
 
 
-def changed_sources(root: Path, migrations: Path) -> tuple[list[SourceFile], list[str]]:
-    """(sql/ files that differ from the migrations, paths the migrations carry that sql/ no longer has)."""
+@dataclass
+class Changes:
+    changed: list[SourceFile]  # new or different: copied into the next migration
+    removed: list[str]  # paths the migrations carry that sql/ no longer has: their objects dropped by hand
+    moved: list[tuple[str, str]]  # (old path, new path) of a file moved unchanged: a marker, no copy
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.removed or self.moved)
+
+
+def changed_sources(root: Path, migrations: Path) -> Changes:
+    """How sql/ differs from what the migrations carry."""
     latest = migrated_checksums(migrations)
     files = source_files(root)
-    changed = [f for f in files if latest.get(f.relpath) != f.sha256]
     present = {f.relpath for f in files}
-    removed = sorted(path for path in latest if path not in present)
-    return changed, removed
+    gone = {path: sha for path, sha in latest.items() if path not in present}
+    moved: list[tuple[str, str]] = []
+    changed: list[SourceFile] = []
+    for f in files:
+        if latest.get(f.relpath) == f.sha256:
+            continue
+        old = next((path for path, sha in gone.items() if sha == f.sha256 and f.relpath not in latest), None)
+        if old is not None:
+            moved.append((old, f.relpath))
+            del gone[old]
+        else:
+            changed.append(f)
+    # A file moved and changed at once keeps its name: moved, then copied.
+    for f in changed:
+        old = next((path for path in gone if Path(path).name == Path(f.relpath).name and f.relpath not in latest), None)
+        if old is not None:
+            moved.append((old, f.relpath))
+            del gone[old]
+    return Changes(changed, sorted(gone), moved)
 
 
 def next_version(migrations: Path, now: datetime | None = None) -> str:
@@ -76,13 +120,13 @@ def next_version(migrations: Path, now: datetime | None = None) -> str:
     return stamp.strftime("%Y%m%d%H%M%S")
 
 
-def write_migration(root: Path, migrations: Path, name: str) -> tuple[Path, list[SourceFile], list[str]]:
-    """Write <version>_<name>.sql holding every changed sql/ file. Returns (path, files copied, removed paths)."""
+def write_migration(root: Path, migrations: Path, name: str) -> tuple[Path, Changes]:
+    """Write <version>_<name>.sql holding every changed sql/ file, and a marker for each moved or removed one."""
     if not NAME_PATTERN.match(name):
         raise SupalertError(
             f"migration name {name!r} is not allowed", "use letters, digits, _ and - only, e.g. add_rule_x"
         )
-    changed, removed = changed_sources(root, migrations)
+    changes = changed_sources(root, migrations)
     version = next_version(migrations)
     path = migrations / f"{version}_{name}.sql"
     header = [
@@ -90,12 +134,13 @@ def write_migration(root: Path, migrations: Path, name: str) -> tuple[Path, list
         "-- Blocks between supalert:source and supalert:end are copies of sql/; change sql/ and generate a new",
         "-- migration instead of editing them. Hand-written statements may go above or below the blocks.",
     ]
-    for relpath in removed:
+    header += [f"-- supalert:moved {old} -> {new}" for old, new in changes.moved]
+    for relpath in changes.removed:
         header += [
             f"-- supalert:removed {relpath}",
             f"-- sql/ no longer has {relpath}: drop what it defined, by hand.",
         ]
-    if not changed:
+    if not changes.changed:
         header.append("-- No sql/ file changed since the last migration.")
-    path.write_text("\n".join(header) + "\n\n" + "\n".join(f.as_block() for f in changed))
-    return path, changed, removed
+    path.write_text("\n".join(header) + "\n\n" + "\n".join(f.as_block() for f in changes.changed))
+    return path, changes

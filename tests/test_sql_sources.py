@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import psycopg
+import pytest
 
 from supalert import sqlsource
+from supalert.errors import SupalertError
 from supalert.paths import migrations_dir, project_root
 
 SCHEMAS = ("public", "monitoring")
@@ -53,23 +56,44 @@ def test_new_migration_check_finds_nothing_pending(cli):
     assert "sql/ matches the migrations" in done.stdout
 
 
-def test_new_migration_copies_only_changed_files(tmp_path):
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of sql/ and the migrations to change."""
     root = tmp_path / "project"
     shutil.copytree(project_root() / "sql", root / "sql")
     shutil.copytree(migrations_dir(), root / "migrations")
-    folder = root / "migrations"
-    changed = root / "sql" / "functions" / "is_admin.sql"
+    return root
+
+
+def test_new_migration_copies_only_changed_files(project):
+    folder = project / "migrations"
+    changed = project / "sql" / "security" / "is_admin.sql"
     changed.write_text(changed.read_text().replace("True when", "True if"))
-    path, copied, removed = sqlsource.write_migration(root, folder, "reword_is_admin")
-    assert [c.relpath for c in copied] == ["sql/functions/is_admin.sql"]
-    assert removed == []
+    path, changes = sqlsource.write_migration(project, folder, "reword_is_admin")
+    assert [c.relpath for c in changes.changed] == ["sql/security/is_admin.sql"]
+    assert changes.removed == [] and changes.moved == []
     assert "True if auth.jwt()" in path.read_text()
-    assert sqlsource.changed_sources(root, folder) == ([], [])
-    (root / "sql" / "functions" / "require_columns.sql").unlink()
-    path2, copied2, removed2 = sqlsource.write_migration(root, folder, "drop_require_columns")
-    assert copied2 == [] and removed2 == ["sql/functions/require_columns.sql"]
+    assert not sqlsource.changed_sources(project, folder)
+    (project / "sql" / "housekeeping" / "require_columns.sql").unlink()
+    path2, changes2 = sqlsource.write_migration(project, folder, "drop_require_columns")
+    assert changes2.changed == [] and changes2.removed == ["sql/housekeeping/require_columns.sql"]
     assert path2.name > path.name
-    assert sqlsource.changed_sources(root, folder) == ([], [])
+    assert not sqlsource.changed_sources(project, folder)
+
+
+def test_a_file_moved_unchanged_is_a_marker_not_a_copy(project):
+    folder = project / "migrations"
+    (project / "sql" / "api").rename(project / "sql" / "outbox" / "api")  # a stray folder first: refused
+    with pytest.raises(SupalertError, match=r"sql/ file\(s\) outside the known folders: sql/outbox/api/"):
+        sqlsource.changed_sources(project, folder)
+    (project / "sql" / "outbox" / "api").rename(project / "sql" / "api")
+    (project / "sql" / "api" / "get_error_rate.sql").rename(project / "sql" / "actions" / "get_error_rate.sql")
+    path, changes = sqlsource.write_migration(project, folder, "move_get_error_rate")
+    assert changes.moved == [("sql/api/get_error_rate.sql", "sql/actions/get_error_rate.sql")]
+    assert changes.changed == [] and changes.removed == []
+    assert "-- supalert:moved sql/api/get_error_rate.sql -> sql/actions/get_error_rate.sql" in path.read_text()
+    assert "create or replace" not in path.read_text()
+    assert not sqlsource.changed_sources(project, folder)
 
 
 def test_new_migration_rejects_bad_names(cli):

@@ -79,14 +79,19 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MIN_PASSWORD = 12
 
 
-def create_app(db_url: str, password: str | None = None, stale_after: int = 300, host: str = "127.0.0.1") -> Starlette:
-    """The dashboard for the database at db_url, to be served on `host`: anywhere but loopback it refuses to exist
-    without a login (Basic auth, user admin, a password of 12+ characters), whoever calls it."""
+def require_login(host: str, password: str | None) -> None:
+    """Refuses (naming the fix) to serve anywhere but loopback without a password of MIN_PASSWORD+ characters."""
     if host not in LOOPBACK and (password is None or len(password) < MIN_PASSWORD):
         raise SupalertError(
             f"serving the dashboard on {host} needs a login",
             f"export DASHBOARD_PASSWORD ({MIN_PASSWORD}+ characters; user name admin), or keep the default 127.0.0.1",
         )
+
+
+def create_app(db_url: str, password: str | None = None, stale_after: int = 300, host: str = "127.0.0.1") -> Starlette:
+    """The dashboard for the database at db_url, to be served on `host`: anywhere but loopback it refuses to exist
+    without a login (Basic auth, user admin, a password of 12+ characters), whoever calls it."""
+    require_login(host, password)
     csrf_token = secrets.token_urlsafe(32)
 
     def connect() -> psycopg.Connection:

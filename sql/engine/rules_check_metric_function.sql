@@ -20,7 +20,7 @@ begin
         raise exception 'invalid metric_function % for rule %: there is no function monitoring.%(monitoring.rules, timestamptz)',
             pg_catalog.quote_literal(new.metric_function), new.key, new.metric_function
             using errcode = 'check_violation', column = 'metric_function', table = 'rules', schema = 'monitoring',
-                  hint = 'Create it from a file in sql/rules/, or name an existing metric function.';
+                  hint = 'Create it from a file in sql/metrics/, or name an existing metric function.';
     end if;
     v_result := pg_catalog.pg_get_function_result(v_function);
     if v_result <> 'TABLE(value numeric, labels jsonb, detail jsonb, no_data boolean)' then
