@@ -27,8 +27,9 @@ clean: ## Stop the local Postgres and remove it, the venv and the tools
 	-@$(PY) deploy.py local stop
 	rm -rf .local .venv tools/node_modules
 
-bench: setup ## Benchmarks, about 30 min (prints every figure with its target; see bench/README.md)
+bench: setup ## Benchmarks, about 60 min (prints every figure with its target; see bench/README.md)
 	@$(PY) -m bench.scale
 	@$(PY) -m bench.outbox_sql
 	@$(PY) -m bench.dispatch
 	@$(PY) -m bench.convert_rate
+	@$(PY) -m bench.delivery_latency
