@@ -291,6 +291,36 @@ def _record_checksums(conn: psycopg.Connection, items: list[MigrationFile]) -> N
             )
 
 
+def _check_changed(plan: Plan, allow_changed: bool, report: Report) -> None:
+    if plan.unknown_remote:
+        report(
+            f"note: {len(plan.unknown_remote)} version(s) in {HISTORY} have no file here "
+            f"(applied by a newer supalert), left alone: {', '.join(plan.unknown_remote[:5])}"
+            + (" ..." if len(plan.unknown_remote) > 5 else "")
+        )
+    if not plan.changed:
+        return
+    names = ", ".join(item.path.name for item in plan.changed)
+    if allow_changed:
+        report(f"warning: accepting changed applied migration(s) without re-running them: {names}")
+        return
+    raise SupalertError(
+        f"applied migration(s) changed since they ran: {names}",
+        "restore the applied content (git log -p -- supabase/migrations) and put the change in a new migration; "
+        "or pass --allow-changed to accept the files as they are without re-running them",
+    )
+
+
+def _through(files: list[MigrationFile], until: str) -> list[MigrationFile]:
+    if until not in {item.version for item in files}:
+        raise SupalertError(
+            f"no migration has version {until!r}",
+            "give the 14-digit version of a file in supabase/migrations, e.g. "
+            + (files[-1].version if files else "20261129191000"),
+        )
+    return [item for item in files if item.version <= until]
+
+
 def migrate(
     conn: psycopg.Connection,
     folder: Path | list[MigrationFile],
@@ -334,39 +364,9 @@ def migrate(
             conn.execute("select pg_advisory_unlock(%s)", (LOCK_KEY,))
 
 
-def _through(files: list[MigrationFile], until: str) -> list[MigrationFile]:
-    if until not in {item.version for item in files}:
-        raise SupalertError(
-            f"no migration has version {until!r}",
-            "give the 14-digit version of a file in supabase/migrations, e.g. "
-            + (files[-1].version if files else "20261129191000"),
-        )
-    return [item for item in files if item.version <= until]
-
-
 def installed_seconds_ago(conn: psycopg.Connection) -> float | None:
     """Seconds since supalert's newest migration was applied here; None before the first."""
     if not _relation_exists(conn, HISTORY):
         return None
     value = conn.execute(f"select extract(epoch from now() - max(applied_at)) from {HISTORY}").fetchone()[0]
     return float(value) if value is not None else None
-
-
-def _check_changed(plan: Plan, allow_changed: bool, report: Report) -> None:
-    if plan.unknown_remote:
-        report(
-            f"note: {len(plan.unknown_remote)} version(s) in {HISTORY} have no file here "
-            f"(applied by a newer supalert), left alone: {', '.join(plan.unknown_remote[:5])}"
-            + (" ..." if len(plan.unknown_remote) > 5 else "")
-        )
-    if not plan.changed:
-        return
-    names = ", ".join(item.path.name for item in plan.changed)
-    if allow_changed:
-        report(f"warning: accepting changed applied migration(s) without re-running them: {names}")
-        return
-    raise SupalertError(
-        f"applied migration(s) changed since they ran: {names}",
-        "restore the applied content (git log -p -- supabase/migrations) and put the change in a new migration; "
-        "or pass --allow-changed to accept the files as they are without re-running them",
-    )

@@ -49,6 +49,11 @@ def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300)
             "rules": alerts.rules_overview(conn),
         }
     monitor = liveness.check(conn, timedelta(seconds=stale_after)) if liveness.installed(conn) else None
+    if engine_report and monitor is not None:
+        # One rule for "stale": monitoring.liveness's; Heartbeat.stale serves only installs that predate it.
+        engine_report["heartbeat"]["stale"] = any(
+            row["component"] == "heartbeat" and row["status"] == "fail" for row in monitor
+        )
     return {
         "engine": engine_report,
         "monitor": monitor,
