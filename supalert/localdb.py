@@ -28,6 +28,9 @@ SERVER_USER = "postgres"  # the OS user that runs the server
 SUPERUSER = "supabase_admin"  # the bootstrap superuser, as on a hosted project
 ROLE = "postgres"  # the role everything of supalert's runs as: not a superuser
 RECORD = "cluster.json"  # beside the data folder: the binaries the cluster was made with
+# Beside the data folder from initdb until the hosted shape is given: a first start that failed in between (a port
+# in use) shapes it on the next start instead of leaving a cluster without `postgres`.
+SHAPE_PENDING = "shape-pending"
 
 
 def hosted_file(name: str) -> str:
@@ -254,6 +257,7 @@ class LocalCluster:
             self._write_as_server_user(self.base / "getkey.sh", f"#!/bin/sh\necho {key}\n", mode=0o700)
         made = {"bin": str(self.build.bin), "extensions": self.build.extensions}
         (self.base / RECORD).write_text(json.dumps(made, indent=2) + "\n")
+        (self.base / SHAPE_PENDING).touch()
         return True
 
     def start(self) -> bool:
@@ -273,23 +277,26 @@ class LocalCluster:
         if self.running():
             return False
         self._write_conf()
-        self._run(
-            [
-                str(self.bin / "pg_ctl"),
-                "start",
-                "-w",
-                "-t",
-                "60",
-                "-D",
-                str(self.data),
-                "-l",
-                str(self.log_file),
-            ],
-            "starting Postgres",
-        )
+        argv = [str(self.bin / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data), "-l", str(self.log_file)]
+        logged = self.log_file.stat().st_size if self.log_file.exists() else 0
+        try:
+            self._run(argv, "starting Postgres")
+        except SupalertError:
+            # Only what this attempt wrote: the log keeps earlier starts.
+            log = self.log_file.read_bytes()[logged:].decode(errors="replace") if self.log_file.exists() else ""
+            if "Address already in use" in log:
+                raise SupalertError(
+                    f"the local database cannot start: another server already listens on 127.0.0.1:{self.port} "
+                    "(another checkout's local database, or a Postgres of your own)",
+                    f"stop that one (`python deploy.py local stop` in its checkout), or give this one another port: "
+                    f"export SUPALERT_LOCAL_PORT={self.port + 1}",
+                ) from None
+            raise
         self._wait_ready()
-        if created and self.shape_database:
+        pending = self.base / SHAPE_PENDING
+        if (created or pending.exists()) and self.shape_database:
             self.bootstrap(self.shape_database)
+        pending.unlink(missing_ok=True)
         return True
 
     def _wait_ready(self, timeout: float = 30) -> None:

@@ -234,3 +234,21 @@ def test_until_an_unknown_version_names_it_and_changes_nothing(bare_db, cli):
     assert "error: no migration has version '20260101000000'" in done.stderr
     assert f"e.g. {FILES[-1].version}" in done.stderr
     assert history(bare_db) == []
+
+
+@pytest.mark.slow
+def test_a_first_start_on_a_port_in_use_names_it_and_the_next_start_shapes_the_database(pg, cli):
+    base = Path(tempfile.mkdtemp(prefix="supalert-local-", dir="/tmp"))
+    base.chmod(0o755)
+    env = {"SUPALERT_LOCAL_DIR": str(base / "local"), "SUPALERT_LOCAL_PORT": str(pg.port)}  # the test cluster's
+    try:
+        busy = cli("local", "start", env=env)
+        assert_clean_error(busy, f"another server already listens on 127.0.0.1:{pg.port}", "SUPALERT_LOCAL_PORT=")
+        env["SUPALERT_LOCAL_PORT"] = str(free_port())
+        done = cli("migrate", env=env)  # the cluster initdb made above, started and shaped now
+        assert done.returncode == 0, done.stderr
+        with psycopg.connect(cli("local", "url", env=env).stdout.strip()) as conn:
+            assert conn.execute("select rolsuper from pg_roles where rolname = current_user").fetchone() == (False,)
+    finally:
+        cli("local", "stop", env=env)
+        shutil.rmtree(base, ignore_errors=True)
