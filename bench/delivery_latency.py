@@ -15,22 +15,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import random
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import psycopg
 
 from supalert.server_build import server_build
 from tests.support.capture import Capture, start_capture
+from tests.support.cli import run_cli
 from tests.support.functions_server import DISPATCH_SECRET, FunctionsServer, serve_functions
 from tests.support.harness import start_test_cluster
 
-ROOT = Path(__file__).resolve().parents[1]
 RULE = "critical_errors_per_hour"
 CHANNELS = {"email", "slack", "sms"}
 # (label, `deploy.py schedule` step, the rule's evaluation_interval, seconds of one cycle)
@@ -38,8 +34,7 @@ CASES = [("every minute", "1m", "1m", 60), ("every 10 seconds", "10s", "10s", 10
 
 
 def deploy(*args: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run([sys.executable, str(ROOT / "deploy.py"), *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120, env={**os.environ, **(env or {})})  # fmt: skip
+    done = run_cli(*args, env=env)
     if done.returncode != 0:
         raise SystemExit(f"deploy.py {args[0]} failed: {done.stderr.strip()}")
     return done.stdout

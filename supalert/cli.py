@@ -355,10 +355,9 @@ def dashboard(
         return
     password = os.environ.get("DASHBOARD_PASSWORD") or None
     require_login(host, password)  # before any database is started or reached
-    target = resolve_target(db_url)
-    served = create_app(target.url, password, host=host)
-    with connect(target.url) as conn:
+    with opened(db_url) as (target, conn):
         require_installed(conn)
+    served = create_app(target.url, password, host=host)
     say(f"dashboard for {target.display} on {url} (Ctrl-C stops it)")
     uvicorn.run(served, host=host, port=port, log_level="warning")
 

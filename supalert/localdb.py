@@ -273,7 +273,7 @@ class LocalCluster:
                 f"the binaries the local database in {self.base} was made with ({self.bin}) are gone",
                 "run `make setup` to build them again, or `python deploy.py local reset` to remake the database",
             )
-        created = self.init()
+        self.init()
         if self.running():
             return False
         self._write_conf()
@@ -294,7 +294,7 @@ class LocalCluster:
             raise
         self._wait_ready()
         pending = self.base / SHAPE_PENDING
-        if (created or pending.exists()) and self.shape_database:
+        if pending.exists() and self.shape_database:
             self.bootstrap(self.shape_database)
         pending.unlink(missing_ok=True)
         return True

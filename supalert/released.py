@@ -18,6 +18,12 @@ LINE = re.compile(r"^(?P<sha>[0-9a-f]{64})  migrations/(?P<name>\S+\.sql)$")
 HEADER = re.compile(r"^-- (?P<version>\d{14})_")
 
 
+def file_sha256(path: Path) -> str:
+    """Of the file's bytes, as sha256sum computes it (MigrationFile.sha256 hashes the text read with newline
+    translation, which a CRLF file would change)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def manifest_path(migrations: Path) -> Path:
     return migrations.parent / "released.sha256"
 
@@ -50,7 +56,7 @@ def problems(migrations: Path) -> list[str]:
         item = files.get(name)
         if item is None:
             found.append(f"released migration {name} is missing: restore it (git checkout -- supabase/migrations)")
-        elif hashlib.sha256(item.path.read_bytes()).hexdigest() != sha:
+        elif file_sha256(item.path) != sha:
             found.append(
                 f"released migration {name} changed: restore it (git checkout main -- {item.path.name}) "
                 "and put the change in a new migration (python deploy.py new-migration NAME)"
@@ -85,5 +91,5 @@ def release_all(migrations: Path) -> list[str]:
     if added:
         with manifest_path(migrations).open("a", encoding="utf-8") as out:
             for item in added:
-                out.write(f"{hashlib.sha256(item.path.read_bytes()).hexdigest()}  migrations/{item.path.name}\n")
+                out.write(f"{file_sha256(item.path)}  migrations/{item.path.name}\n")
     return [item.path.name for item in added]

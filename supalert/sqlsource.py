@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -93,22 +94,22 @@ def changed_sources(root: Path, migrations: Path) -> Changes:
     present = {f.relpath for f in files}
     gone = {path: sha for path, sha in latest.items() if path not in present}
     moved: list[tuple[str, str]] = []
+
+    def moved_here(f: SourceFile, same: Callable[[str, str], bool]) -> bool:
+        """Claims the gone path `same` picks as the old place of f, a file at a path the migrations never had."""
+        old = None if f.relpath in latest else next((p for p, sha in gone.items() if same(p, sha)), None)
+        if old is not None:
+            moved.append((old, f.relpath))
+            del gone[old]
+        return old is not None
+
     changed: list[SourceFile] = []
     for f in files:
-        if latest.get(f.relpath) == f.sha256:
-            continue
-        old = next((path for path, sha in gone.items() if sha == f.sha256 and f.relpath not in latest), None)
-        if old is not None:
-            moved.append((old, f.relpath))
-            del gone[old]
-        else:
+        if latest.get(f.relpath) != f.sha256 and not moved_here(f, lambda _path, sha, f=f: sha == f.sha256):
             changed.append(f)
-    # A file moved and changed at once keeps its name: moved, then copied.
+    # Then a file moved and changed at once, which keeps its name: moved, and copied.
     for f in changed:
-        old = next((path for path in gone if Path(path).name == Path(f.relpath).name and f.relpath not in latest), None)
-        if old is not None:
-            moved.append((old, f.relpath))
-            del gone[old]
+        moved_here(f, lambda path, _sha, f=f: Path(path).name == Path(f.relpath).name)
     return Changes(changed, sorted(gone), moved)
 
 

@@ -34,6 +34,7 @@ def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300)
         "       (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
         "         where n.nspname = 'monitoring')"
     ).fetchone()
+    monitor = liveness.check(conn, timedelta(seconds=stale_after)) if liveness.installed(conn) else None
     engine_report = None
     if conn.execute("select to_regclass('monitoring.heartbeat') is not null").fetchone()[0]:
         beat = alerts.heartbeat(conn)
@@ -43,17 +44,14 @@ def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300)
                 "age_seconds": beat.age_seconds,
                 "rules_evaluated": beat.rules_evaluated,
                 "rules_failed": beat.rules_failed,
-                "stale": beat.stale(stale_after),
+                # One rule for "stale": monitoring.liveness's; Heartbeat.stale serves only installs that predate it.
+                "stale": beat.stale(stale_after)
+                if monitor is None
+                else any(row["component"] == "heartbeat" and row["status"] == "fail" for row in monitor),
             },
             "open_alerts": alerts.open_alerts_by_severity(conn),
             "rules": alerts.rules_overview(conn),
         }
-    monitor = liveness.check(conn, timedelta(seconds=stale_after)) if liveness.installed(conn) else None
-    if engine_report and monitor is not None:
-        # One rule for "stale": monitoring.liveness's; Heartbeat.stale serves only installs that predate it.
-        engine_report["heartbeat"]["stale"] = any(
-            row["component"] == "heartbeat" and row["status"] == "fail" for row in monitor
-        )
     return {
         "engine": engine_report,
         "monitor": monitor,
