@@ -121,22 +121,6 @@ def heartbeat(conn: psycopg.Connection) -> Heartbeat:
     return Heartbeat(row[0], float(row[1]), row[2], row[3], installed)
 
 
-def rules_overview(conn: psycopg.Connection) -> list[dict[str, Any]]:
-    return fetch_dicts(
-        conn,
-        """
-        select r.key, r.severity, r.enabled, r.comparison, r.threshold,
-               monitoring.describe_interval(r.time_window) as time_window,
-               (select rr.outcome from monitoring.rule_runs rr where rr.rule_key = r.key
-                 order by rr.evaluated_at desc limit 1) as last_outcome,
-               (select max(rr.evaluated_at) from monitoring.rule_runs rr where rr.rule_key = r.key) as last_run,
-               (select count(*) from public.system_alerts a where a.alert_type = r.key and a.resolved_at is null)
-                 as open_alerts
-          from monitoring.rules r where r.kind = 'metric' order by r.enabled desc, r.key
-        """,
-    )
-
-
 def open_alerts_by_severity(conn: psycopg.Connection) -> dict[str, int]:
     return dict(
         conn.execute(

@@ -26,7 +26,6 @@ from supalert import (
     migrations,
     records,
     released,
-    rules_config,
     selftest,
     sqlsource,
     status,
@@ -39,6 +38,7 @@ from supalert.errors import SupalertError
 from supalert.paths import migrations_dir, project_root
 from supalert.render import (
     alerts_table,
+    change_line,
     check_table,
     err,
     incident_table,
@@ -49,6 +49,8 @@ from supalert.render import (
     say,
     when,
 )
+from supalert.rules import config, store
+from supalert.rules.values import format_value
 from supalert.session import opened, resolve_target
 from supalert.severities import SEVERITIES
 
@@ -436,7 +438,7 @@ def new_migration(
         out.print(f"  {item.relpath}")
 
 
-# rules: thresholds and settings of monitoring.rules as configuration (supalert/rules_config.py) ---------------------
+# rules: thresholds and settings of monitoring.rules as configuration (supalert/rules/) ------------------------------
 rules_app = typer.Typer(
     help="Alert rules (monitoring.rules). With no subcommand: list them (--json, --db-url). `set` changes fields of "
     "one rule; `sync FILE` applies a TOML file such as alert-config.toml.",
@@ -457,7 +459,7 @@ def rules_list(
         ctx.obj = {"db_url": db_url}  # `rules --db-url URL set ...` means the same as `rules set ... --db-url URL`
         return
     with opened(db_url) as (target, conn):
-        rows = rules_config.list_rules(conn)
+        rows = store.overview(conn)
     if as_json:
         print_json(rows)
         return
@@ -482,15 +484,15 @@ def rules_set(
     """Change fields of one rule in one transaction and print old -> new for each.
 
     Example: python deploy.py rules set critical_errors_per_hour threshold=10 window=30m severity=high"""
-    values = rules_config.split_assignments(rule, assignments or [])
-    rules_config.parse_assignments(rule, values)  # a bad value is reported before any connection is made
+    values = config.split_assignments(rule, assignments or [])
+    config.parse_assignments(rule, values)  # a bad value is reported before any connection is made
     with opened(db_url or (ctx.obj or {}).get("db_url")) as (_, conn):
-        changes = rules_config.set_rule(conn, rule, values)
+        changes = store.set_rule(conn, rule, values)
     for change in changes:
         if change.old == change.new:
-            out.print(f"{change.rule} {change.field}: {rules_config.format_value(change.old)} (unchanged)")
+            out.print(f"{change.rule} {change.field}: {format_value(change.old)} (unchanged)")
         else:
-            out.print(rules_config.render_change(change))
+            out.print(change_line(change))
 
 
 @rules_app.command("sync")
@@ -504,11 +506,11 @@ def rules_sync(
     The whole file is checked first, then every field that differs is updated in one transaction (all or nothing).
     Rules and fields the file leaves out are not touched."""
     path = Path(file)
-    rules_config.read_file(path)  # a bad file is reported before any connection is made
+    config.read_file(path)  # a bad file is reported before any connection is made
     with opened(db_url or (ctx.obj or {}).get("db_url")) as (_, conn):
-        changes = rules_config.sync_file(conn, path)
+        changes = store.sync_file(conn, path)
     for change in changes:
-        out.print(rules_config.render_change(change))
+        out.print(change_line(change))
     rules = len({c.rule for c in changes})
     out.print(f"{file}: {len(changes)} change(s) in {rules} rule(s)" if changes else f"{file}: no changes")
 

@@ -13,7 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from supalert.rules_config import format_value
+from supalert.rules.store import Change
+from supalert.rules.values import format_value
 
 # Tables keep their shape in logs and pipes, where rich would otherwise assume 80 columns.
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -176,3 +177,8 @@ def incident_table(display: str, rule: str) -> tuple[Table, Callable[[dict[str, 
                       f"{step['value']:g}", step["summary"])  # fmt: skip
 
     return table, add
+
+
+def change_line(change: Change) -> str:
+    """`rules set`/`rules sync`: one line per change, `rule field: old -> new`."""
+    return f"{change.rule} {change.field}: {format_value(change.old)} -> {format_value(change.new)}"

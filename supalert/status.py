@@ -10,6 +10,18 @@ import psycopg
 
 from supalert import alerts, liveness
 from supalert.migrations import discover, make_plan
+from supalert.rules import store
+
+
+def metric_rules(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """The metric rules of rules.store.overview, enabled first, with the fields status reports."""
+    rows = [row for row in store.overview(conn) if row["kind"] == "metric"]
+    return [
+        {"key": r["key"], "severity": r["severity"], "enabled": r["enabled"], "comparison": r["comparison"],
+         "threshold": r["threshold"], "time_window": r["window"], "last_outcome": r["last_outcome"],
+         "last_run": r["last_run"], "open_alerts": r["open_alerts"]}
+        for r in sorted(rows, key=lambda r: (not r["enabled"], r["key"]))
+    ]  # fmt: skip
 
 
 def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300) -> dict[str, Any]:
@@ -50,7 +62,7 @@ def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300)
                 else any(row["component"] == "heartbeat" and row["status"] == "fail" for row in monitor),
             },
             "open_alerts": alerts.open_alerts_by_severity(conn),
-            "rules": alerts.rules_overview(conn),
+            "rules": metric_rules(conn),
         }
     return {
         "engine": engine_report,

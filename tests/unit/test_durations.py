@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from supalert import rules_config
+from supalert.rules import values
 from supalert.durations import describe_interval, parse_duration
 from supalert.errors import SupalertError
 
@@ -38,9 +38,9 @@ def test_anything_else_is_refused_with_the_forms_that_work(text, why):
 
 def test_silence_for_and_a_rules_window_accept_the_same_words():
     # The review found `silence --for "1 hour"` refused where `rules set window="1 hour"` worked.
-    assert parse_duration("1 hour") == rules_config.value_from_text("time_window", "1 hour")
-    with pytest.raises(rules_config.FieldError, match="time_window '0s' is not a positive duration"):
-        rules_config.value_from_text("time_window", "0s")
+    assert parse_duration("1 hour") == values.value_from_text("time_window", "1 hour")
+    with pytest.raises(values.FieldError, match="time_window '0s' is not a positive duration"):
+        values.value_from_text("time_window", "0s")
 
 
 @pytest.mark.parametrize(("value", "words"), [

@@ -1,0 +1,177 @@
+"""The rows of monitoring.rules: read every rule with its last state, change fields of one rule, or make a rules
+file true. Values arrive already checked (supalert.rules.config); the table's CHECK constraints decide the rest,
+and whatever they refuse comes back as a SupalertError naming the rule and the field. Column names only ever come
+from values.FIELDS (the allow-list); values are always query parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import psycopg
+from psycopg import sql
+
+from supalert.db import fetch_dicts, require_installed
+from supalert.errors import SupalertError
+from supalert.rules.config import Assignments, parse_assignments, read_file
+from supalert.rules.values import CHOICES, FIELDS, format_value
+
+# CHECK constraint of monitoring.rules -> (field it is about, what it requires); tests/test_rules_constraints.py
+# proves the list matches pg_constraint.
+CONSTRAINTS = {
+    "rules_title_not_blank": ("title", "must not be blank"),
+    "rules_comparison_known": ("comparison", "must be one of " + ", ".join(CHOICES["comparison"])),
+    "rules_resolve_threshold_on_safe_side": ("resolve_threshold", None),  # worded with the row's values below
+    "rules_time_window_positive": ("time_window", "must be longer than zero"),
+    "rules_severity_known": ("severity", "must be one of " + ", ".join(CHOICES["severity"])),
+    "rules_evaluations_before_firing_positive": ("evaluations_before_firing", "must be between 1 and 1000"),
+    "rules_repeat_interval_positive": ("repeat_interval", "must be longer than zero"),
+    "rules_evaluation_interval_at_least_a_minute": ("evaluation_interval", "must be at least 1 minute"),
+    "rules_evaluation_interval_at_least_a_second": ("evaluation_interval", "must be at least 1 second"),
+    "rules_on_no_data_known": ("on_no_data", "must be one of " + ", ".join(CHOICES["on_no_data"])),
+    "rules_runbook_url_http": ("runbook_url", "must start with http:// or https://"),
+    "rules_metric_function_required": (
+        "enabled",
+        "cannot be true: this metric rule has no metric_function yet (its data source is not there)",
+    ),
+}
+REFUSALS = (psycopg.errors.IntegrityError, psycopg.errors.DataError)
+
+
+class Change(NamedTuple):
+    rule: str
+    field: str  # the name the user gave (window or time_window)
+    old: Any
+    new: Any
+
+
+def overview(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Every rule, metric rules first then engine rules, by key: its settings, its newest evaluated series, its
+    latest run and the count of its open alerts. `rules` lists it; `status` shows the metric rules."""
+    require_installed(conn)
+    return fetch_dicts(
+        conn,
+        """
+            select r.key, r.kind, r.title, r.severity, r.comparison, r.threshold, r.resolve_threshold,
+                   monitoring.describe_interval(r.time_window) as window, r.enabled,
+                   s.last_value, s.last_state, s.last_evaluated_at, run.outcome as last_outcome,
+                   run.evaluated_at as last_run,
+                   (select count(*) from public.system_alerts a where a.alert_type = r.key and a.resolved_at is null)
+                     as open_alerts
+              from monitoring.rules r
+              left join lateral (
+                  select rs.last_value, rs.last_state, rs.last_evaluated_at from monitoring.rule_state rs
+                   where rs.rule_key = r.key order by rs.last_evaluated_at desc limit 1
+              ) s on true
+              left join lateral (
+                  select rr.outcome, rr.evaluated_at from monitoring.rule_runs rr
+                   where rr.rule_key = r.key order by rr.evaluated_at desc limit 1
+              ) run on true
+             order by r.kind = 'engine', r.key
+            """,
+    )
+
+
+def _lock_rows(conn: psycopg.Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The current settable values (plus kind) of the named rules, locked until the transaction ends."""
+    columns = sql.SQL(", ").join(sql.Identifier(f) for f in ("key", "kind", *FIELDS))
+    rows = fetch_dicts(
+        conn,
+        sql.SQL("select {} from monitoring.rules where key = any(%s) order by key for update").format(columns),
+        (keys,),
+    )
+    return {row["key"]: row for row in rows}
+
+
+def _known_keys(conn: psycopg.Connection) -> str:
+    return ", ".join(r[0] for r in conn.execute("select key from monitoring.rules order by kind = 'engine', key"))
+
+
+def _update(conn: psycopg.Connection, key: str, values: dict[str, Any]) -> None:
+    assignments = sql.SQL(", ").join(sql.SQL("{} = %s").format(sql.Identifier(f)) for f in values)
+    conn.execute(sql.SQL("update monitoring.rules set {} where key = %s").format(assignments), (*values.values(), key))
+
+
+def _refusal(
+    exc: psycopg.Error, key: str, row: dict[str, Any], wanted: dict[str, Any], names: dict[str, str]
+) -> SupalertError:
+    """What a constraint (or the metric_function trigger) refused, naming the rule and the field."""
+    diag = exc.diag
+    after = {**row, **wanted}
+    constraint = diag.constraint_name or ""
+    field, rule_text = CONSTRAINTS.get(constraint, (diag.column_name, None))
+    if constraint == "rules_resolve_threshold_on_safe_side":
+        side = "at most" if after["comparison"] in (">", ">=") else "at least"
+        return SupalertError(
+            f"rule {key}: resolve_threshold {format_value(after['resolve_threshold'])} is on the wrong side of "
+            f"threshold {format_value(after['threshold'])}: with comparison {after['comparison']} it must be {side} "
+            f"the threshold (check {constraint})",
+            "resolve_threshold is where a firing alert resolves (hysteresis); none means the threshold itself",
+        )
+    if field in FIELDS and rule_text:
+        return SupalertError(
+            f"rule {key}: {names.get(field, field)} {format_value(after[field])} {rule_text} (check {constraint})"
+        )
+    fields = names.get(field, field) if field else ", ".join(names.get(f, f) for f in wanted)
+    reason = (diag.message_primary or str(exc)).strip()
+    return SupalertError(
+        f"rule {key}: {fields}: the database refused it: {reason}" + (f" (check {constraint})" if constraint else ""),
+        diag.message_hint,
+    )
+
+
+def _apply(
+    conn: psycopg.Connection, key: str, row: dict[str, Any], wanted: dict[str, Any], names: dict[str, str]
+) -> dict[str, Any]:
+    """Update the fields of `wanted` that differ from `row`; a refusal names the rule and the field."""
+    changed = {f: v for f, v in wanted.items() if row[f] != v}
+    if changed:
+        try:
+            with conn.transaction():  # a savepoint: the refusal is reported, the outer transaction rolls back
+                _update(conn, key, changed)
+        except REFUSALS as exc:
+            raise _refusal(exc, key, row, wanted, names) from None
+    return changed
+
+
+def set_rule(conn: psycopg.Connection, key: str, assignments: Assignments) -> list[Change]:
+    """Set fields of one rule from text values (FIELD -> VALUE), in one UPDATE in one transaction.
+
+    Returns (rule, field, old, new) for every field named, changed or not; the UPDATE touches only the changed."""
+    wanted, names = parse_assignments(key, assignments)
+    require_installed(conn)
+    with conn.transaction():
+        rows = _lock_rows(conn, [key])
+        if key not in rows:
+            raise SupalertError(
+                f"rule {key}: cannot set {', '.join(names.values())}: unknown rule",
+                f"known rules: {_known_keys(conn)}",
+            )
+        row = rows[key]
+        _apply(conn, key, row, wanted, names)
+    return [Change(key, names[f], row[f], v) for f, v in wanted.items()]
+
+
+def sync_file(conn: psycopg.Connection, path: Path) -> list[Change]:
+    """Make the rules in a TOML file true in the database: everything is checked first, then every differing field
+    is updated in one transaction (all or nothing). Returns the changes, each under the name the file gives its
+    field; [] when the database already agrees."""
+    wanted = read_file(path)
+    require_installed(conn)
+    changes: list[Change] = []
+    try:
+        with conn.transaction():
+            rows = _lock_rows(conn, list(wanted))
+            unknown = [k for k in wanted if k not in rows]
+            if unknown:
+                raise SupalertError(
+                    f"{path}: unknown rule(s) {', '.join(unknown)}", f"known rules: {_known_keys(conn)}"
+                )
+            for key, (values, names) in wanted.items():
+                changed = _apply(conn, key, rows[key], values, names)
+                changes += [Change(key, names[f], rows[key][f], v) for f, v in changed.items()]
+    except SupalertError as exc:
+        if exc.message.startswith(f"{path}: "):
+            raise
+        raise SupalertError(f"{path}: {exc.message}", exc.hint) from None
+    return changes
