@@ -49,7 +49,7 @@ from supalert.render import (
     say,
     when,
 )
-from supalert.rules import config, store
+from supalert.rules import config, stems, store
 from supalert.rules.values import format_value
 from supalert.session import opened, resolve_target
 from supalert.severities import SEVERITIES
@@ -397,45 +397,63 @@ def new_migration(
         bool,
         typer.Option(
             "--check",
-            help="Write nothing; exit 1 when sql/ differs from the migrations or a released migration changed.",
+            help="Write nothing; exit 1 when sql/ or rules/ differ from the migrations or the README's rules table, "
+            "or a released migration changed.",
         ),
     ] = False,
     release: Annotated[
         bool,
         typer.Option("--release", help="List every migration not yet released in supabase/released.sha256."),
     ] = False,
+    docs: Annotated[
+        bool,
+        typer.Option("--docs", help="Only rewrite README.md's rules table from rules/*.md (NAME does it too)."),
+    ] = False,
 ) -> None:
-    """Write supabase/migrations/<timestamp>_NAME.sql holding every sql/ file that changed since the last one."""
+    """Write supabase/migrations/<timestamp>_NAME.sql holding every sql/ file and rule definition (rules/*.md) that
+    changed since the last one, and rewrite the README's rules table."""
     root, folder = project_root(), migrations_dir()
     if check:
         changes = sqlsource.changed_sources(root, folder)
         for item in changes.changed:
             out.print(f"differs from the migrations: {item.relpath}")
         for relpath in changes.removed:
-            out.print(f"in the migrations but not in sql/: {relpath}")
+            out.print(f"in the migrations but not in sql/ or rules/: {relpath}")
         for old, new in changes.moved:
             out.print(f"moved since the migrations: {old} -> {new}")
+        readme = stems.readme_current(root, stems.rule_files(root))
+        if not readme:
+            out.print("README.md's rules table differs from rules/*.md (python deploy.py new-migration --docs)")
         frozen = released.problems(folder)
         for line in frozen:
             out.print(line)
-        if changes or frozen:
+        if changes or frozen or not readme:
             raise typer.Exit(1)
-        out.print("sql/ matches the migrations; released migrations unchanged")
+        out.print("sql/ and rules/ match the migrations and the README; released migrations unchanged")
         return
     if release:
         names = released.release_all(folder)
         out.print(f"released {len(names)} migration(s)" + "".join(f"\n  {name}" for name in names))
         return
+    if docs:
+        changed = stems.write_readme(root, stems.rule_files(root))
+        out.print("README.md: rules table " + ("rewritten" if changed else "already current"))
+        return
     if name is None:
         raise SupalertError("new-migration needs a NAME", "e.g. python deploy.py new-migration add_disk_rule")
     path, changes = sqlsource.write_migration(root, folder, name)
     out.print(
-        f"wrote {path.relative_to(root)}: {len(changes.changed)} sql/ file(s) copied"
+        f"wrote {path.relative_to(root)}: {len(changes.changed)} file(s) copied"
         + (f", {len(changes.moved)} moved" if changes.moved else "")
         + (f", {len(changes.removed)} removed (drop by hand)" if changes.removed else "")
     )
     for item in changes.changed:
         out.print(f"  {item.relpath}")
+    for relpath in changes.redefined:
+        say(
+            f"warning: {relpath} was already installed by an earlier migration: its insert reaches only new "
+            "databases; add an update of the existing row below it if installed projects should change too"
+        )
 
 
 # rules: thresholds and settings of monitoring.rules as configuration (supalert/rules/) ------------------------------

@@ -8,7 +8,6 @@ import psycopg
 import pytest
 
 from tests.support.engine_helpers import MIN, T0, add_test_rule, alerts, evaluate, insert_errors, set_value
-from tests.support.seed import SEED_THRESHOLDS
 
 
 def test_error_burst_fires_exactly_one_alert_however_many_evaluations(conn):
@@ -259,12 +258,10 @@ def test_rule_constraints_reject_nonsense_naming_the_column(conn, statement, col
     assert column in named, str(caught.value)
 
 
-def test_every_seed_threshold_is_a_rule(conn):
-    rows = dict(conn.execute("select key, threshold from monitoring.rules where kind = 'metric'").fetchall())
-    assert rows.pop("backup_stale") == 48  # the seed's weekly backup check, in hours
+def test_the_engine_rules_are_installed_and_only_monitor_down_is_off_in_tests(conn):
+    # Every rule's threshold: tests/test_rule_files.py (the rule files, the seed's values, the installed rows).
     engine_rules = [r[0] for r in conn.execute("select key from monitoring.rules where kind = 'engine' order by 1")]
     assert engine_rules == ["monitor_down", "notification_dead", "rule_error"]
-    assert rows == SEED_THRESHOLDS
     # The harness disables monitor_down in its template: pg_cron serves only CRON_DB, so clones are never healthy.
     assert conn.execute("select key from monitoring.rules where not enabled").fetchall() == [("monitor_down",)]
 

@@ -8,38 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from supalert.paths import project_root
+from supalert.rules import stems
 from tests.support.engine_helpers import MIN, T0, alerts, evaluate
 
 LATER = T0 + timedelta(days=3)  # every window (at most 2 days of staleness) has moved past T0's data
-
-
-def errors(conn, at, count, severity):
-    conn.execute(
-        "insert into public.error_logs (severity, message, occurred_at) select %s, 'e', %s from generate_series(1, %s)",
-        (severity, at, count),
-    )
-
-
-def timings(conn, at, count, duration, kind="edge_function"):
-    conn.execute(
-        "insert into public.performance_metrics (metric_type, metric_name, duration_ms, recorded_at)"
-        " select %s, 'fn-' || (g %% 3), %s, %s from generate_series(1, %s) g",
-        (kind, duration, at, count),
-    )
-
-
-def deliveries(conn, table, at, statuses):
-    column = "status" if table == "gift_card_provisions" else "delivery_status"
-    for status in statuses:
-        conn.execute(f"insert into public.{table} ({column}, created_at) values (%s, %s)", (status, at))
-
-
-def sessions(conn, at, users):
-    conn.execute(
-        "insert into public.user_sessions (user_id, last_active_at) select gen_random_uuid(), %s"
-        " from generate_series(1, %s)",
-        (at, users),
-    )
 
 
 def usage(conn, at, value):
@@ -49,45 +22,8 @@ def usage(conn, at, value):
     )
 
 
-def backup(conn, finished):
-    conn.execute("insert into monitoring.backup_log (finished_at) values (%s)", (finished,))
-
-
-# rule -> (feed data that breaches, at T0; feed data that does not, at LATER), both called with (conn, at)
-RULES = {
-    "critical_errors_per_hour": (lambda c, t: errors(c, t, 6, "critical"), lambda c, t: errors(c, t, 2, "high")),
-    "high_errors_per_hour": (lambda c, t: errors(c, t, 21, "high"), lambda c, t: errors(c, t, 3, "high")),
-    "error_rate_percentage": (
-        lambda c, t: (timings(c, t, 100, 50), errors(c, t, 10, "warning")),
-        lambda c, t: (timings(c, t, 100, 50), errors(c, t, 1, "warning")),
-    ),
-    "slow_response_time_ms": (lambda c, t: timings(c, t, 5, 4000), lambda c, t: timings(c, t, 5, 1000)),
-    "very_slow_response_time_ms": (lambda c, t: timings(c, t, 5, 12000), lambda c, t: timings(c, t, 5, 1000)),
-    "page_load_time_ms": (
-        lambda c, t: timings(c, t, 5, 6000, "page_load"),
-        lambda c, t: timings(c, t, 5, 900, "page_load"),
-    ),
-    "failed_sms_per_hour": (
-        lambda c, t: deliveries(c, "sms_delivery_log", t, ["failed"] * 3 + ["delivered"] * 7),
-        lambda c, t: deliveries(c, "sms_delivery_log", t, ["delivered"] * 10),
-    ),
-    "sms_bounce_rate": (
-        lambda c, t: deliveries(c, "sms_delivery_log", t, ["undelivered", "bounced"] + ["delivered"] * 8),
-        lambda c, t: deliveries(c, "sms_delivery_log", t, ["delivered"] * 10),
-    ),
-    "failed_emails_per_hour": (
-        lambda c, t: deliveries(c, "email_delivery_log", t, ["failed"] * 21),
-        lambda c, t: deliveries(c, "email_delivery_log", t, ["failed", "delivered"]),
-    ),
-    "failed_gift_card_provisions": (
-        lambda c, t: deliveries(c, "gift_card_provisions", t, ["failed"] * 6),
-        lambda c, t: deliveries(c, "gift_card_provisions", t, ["failed", "succeeded"]),
-    ),
-    "concurrent_users_threshold": (lambda c, t: sessions(c, t, 101), lambda c, t: sessions(c, t, 3)),
-    "function_calls_per_day": (lambda c, t: timings(c, t, 400_001, 5), lambda c, t: timings(c, t, 10, 5)),
-    "bandwidth_gb_per_month": (lambda c, t: usage(c, t, 45), lambda c, t: usage(c, t, 30)),
-    "backup_stale": (lambda c, t: backup(c, t - timedelta(hours=72)), lambda c, t: backup(c, t - timedelta(hours=1))),
-}
+# Each rule file's [test] case: SQL that breaches the rule, and SQL that does not (rules/<key>.md).
+RULES = {rule.key: rule for rule in stems.rule_files(project_root()) if "breach" in rule.test}
 
 
 def test_every_enabled_rule_has_a_case_here(conn):
@@ -97,13 +33,13 @@ def test_every_enabled_rule_has_a_case_here(conn):
 
 @pytest.mark.parametrize("rule", sorted(RULES))
 def test_rule_reports_no_data_fires_resolves_and_stays_quiet(conn, rule):
-    breach, calm = RULES[rule]
+    case = RULES[rule]
     [empty] = evaluate(conn, rule, T0 - MIN)
     assert empty["state"] == "no_data", empty
-    breach(conn, T0)
+    conn.execute(case.feed("breach", T0.isoformat()))
     [fired] = evaluate(conn, rule, T0 + MIN)
     assert fired["state"] == "firing", fired
-    calm(conn, LATER - MIN)
+    conn.execute(case.feed("calm", (LATER - MIN).isoformat()))
     [resolved] = evaluate(conn, rule, LATER)
     assert resolved["state"] == "resolved", resolved
     [quiet] = evaluate(conn, rule, LATER + MIN)

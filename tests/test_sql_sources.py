@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import psycopg
@@ -10,7 +9,8 @@ import pytest
 
 from supalert import sqlsource
 from supalert.errors import SupalertError
-from supalert.paths import migrations_dir, project_root
+from supalert.paths import project_root
+from tests.support.project_copy import project_copy
 
 SCHEMAS = ("public", "monitoring")
 
@@ -53,16 +53,12 @@ def test_database_built_from_migrations_has_exactly_the_sql_definitions(conn):
 def test_new_migration_check_finds_nothing_pending(cli):
     done = cli("new-migration", "--check", "unused")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "sql/ matches the migrations" in done.stdout
+    assert "sql/ and rules/ match the migrations and the README" in done.stdout
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A copy of sql/ and the migrations to change."""
-    root = tmp_path / "project"
-    shutil.copytree(project_root() / "sql", root / "sql")
-    shutil.copytree(migrations_dir(), root / "migrations")
-    return root
+    return project_copy(tmp_path)
 
 
 def test_new_migration_copies_only_changed_files(project):

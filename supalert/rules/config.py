@@ -59,13 +59,20 @@ def parse_assignments(key: str, assignments: Assignments) -> Named:
 def load_toml(path: Path) -> dict[str, Any]:
     """A TOML file's tables, or a SupalertError naming the file (missing, unreadable, bad syntax)."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SupalertError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SupalertError(f"{path}: cannot read it: {exc}") from None
+    return loads(text, str(path))
+
+
+def loads(text: str, where: str) -> dict[str, Any]:
+    """TOML text's tables, or a SupalertError naming `where` (the file it came from)."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SupalertError(f"{path}: not valid TOML: {exc}", "fix the syntax at that line") from None
+        raise SupalertError(f"{where}: not valid TOML: {exc}", "fix the syntax at that line") from None
 
 
 def read_file(path: Path) -> dict[str, Named]:

@@ -9,6 +9,10 @@ A new table or function without a row here fails tests/test_permission_matrix.py
 
 from __future__ import annotations
 
+from supalert.paths import project_root
+
+ROOT = project_root()
+
 NO = ""
 SERVER = "select,insert,update,delete"  # service_role, as Supabase grants it on public
 
@@ -125,9 +129,7 @@ for _name in (
     "rules_check_metric_function()",
     "severity_words(text[])",
     "system_alerts_sync_flags()",
-    *(f"metric_{m}(monitoring.rules,timestamp with time zone)" for m in (
-        "active_users", "backup_age_hours", "client_credit", "database_size_gb", "duration", "error_count",
-        "error_rate_percentage", "failed_emails", "failed_gift_cards", "function_calls_today",
-        "sms_failure_percentage", "usage_sample")),
+    # Every metric has the one interface and is the owner's only; its file in sql/metrics/ is its row here.
+    *(f"{path.stem}(monitoring.rules,timestamp with time zone)" for path in (ROOT / "sql" / "metrics").glob("*.sql")),
 ):  # fmt: skip
     FUNCTIONS[f"monitoring.{_name}"] = ((), False, None)

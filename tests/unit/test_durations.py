@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from supalert.rules import values
 from supalert.durations import describe_interval, parse_duration
 from supalert.errors import SupalertError
+from supalert.rules import values
 
 ACCEPTED = {
     "90s": timedelta(seconds=90), "30m": timedelta(minutes=30), "2h": timedelta(hours=2), "1d": timedelta(days=1),

@@ -1,0 +1,24 @@
+-- 20261206185517_rules_as_rule_files: the shipped rules are now defined by rules/<key>.md (supalert.rules.stems).
+-- The rows were installed by 20261129191000_seed_rules, 20261205162900_monitor_liveness_and_dispatch and the
+-- migrations that changed them since; each adopted line records the definition those rows have, so
+-- new-migration copies a rule file only once it changes. Nothing runs here: an insert would bring back a rule a
+-- project has deleted. tests/test_rule_files.py proves the rule files define exactly the installed rows.
+-- supalert:adopted rules/backup_stale.md sha256=74e491deb729021e70f6f0de4262518ce319f9183fe7f4f1a8d45e1dee9790ec
+-- supalert:adopted rules/bandwidth_gb_per_month.md sha256=0378e354b48eaad21f4ee07771bf41d08bc1c63d67cd4755878c1edfce578e36
+-- supalert:adopted rules/concurrent_users_threshold.md sha256=64c2ff638a75e5a119640438e16c7b6f16bfa3b49e9f38c744d07f555a0af2ff
+-- supalert:adopted rules/critical_errors_per_hour.md sha256=dfc005c51cadb0af13bd94ac6b03c3581653f9c7631910ceca5cf93ac5a865c4
+-- supalert:adopted rules/database_size_gb.md sha256=9437f880a46353713348c794d613e6a21716dbe574aaf590c3a882f9ae1bf052
+-- supalert:adopted rules/error_rate_percentage.md sha256=e8b1b35abcd97783890c94b5bd9229db0d3be9891caaf32c16d7203284f72d88
+-- supalert:adopted rules/failed_emails_per_hour.md sha256=76b2be76656689f5cc1f4311e918d56a1c44936e3643f2f6e9e6bc408b1dc3fb
+-- supalert:adopted rules/failed_gift_card_provisions.md sha256=916ddd7c2134a55f5c4664b31ca5b27216728d02440018dc01787ab37878da5a
+-- supalert:adopted rules/failed_sms_per_hour.md sha256=ed9d2214e024a2976d3bcd5df96c92f172631f1ac6765c7d981b9a63b638815a
+-- supalert:adopted rules/function_calls_per_day.md sha256=911a20cdd312eedba312888b44e048d0f82ada3ebdea69b1f86a510170b19077
+-- supalert:adopted rules/high_errors_per_hour.md sha256=342b6c0806c19cbae695f78372d1787bf92167027e0fb1ccfdf5b3865fddb6c1
+-- supalert:adopted rules/low_credit_balance.md sha256=c3bd593a50ac1a7acec867bb66651bd3df495e9c642628bef7968aa07ecd465d
+-- supalert:adopted rules/monitor_down.md sha256=e3972b599c9b72ebab8c77bedfeeb3cfe91e9e8fc53eb5681ff9c5bec9ff18a0
+-- supalert:adopted rules/notification_dead.md sha256=6d99b33e7550c18cecc0cfe572e99152fa195edda4928cac6a44df92c59232eb
+-- supalert:adopted rules/page_load_time_ms.md sha256=f3ab9cfd10cd680a93d380713c11f4a5a7eaee97216c0063ad3aa53e8ed4f93d
+-- supalert:adopted rules/rule_error.md sha256=4c31313657c7ba8283de6081de00ac8edb028dea1a7518846950537c138a5944
+-- supalert:adopted rules/slow_response_time_ms.md sha256=0f0721673d20a30315cdc968ec67a0382718d972aac380a14859791898c6dfe0
+-- supalert:adopted rules/sms_bounce_rate.md sha256=5385271578228a345869b67e65ae83d671a845a693681f5fe11639b8e80d900d
+-- supalert:adopted rules/very_slow_response_time_ms.md sha256=f3298f4af8c91f356dc5173018628ddc4b83d5c4c46a38b3c5f8913115878359
