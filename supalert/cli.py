@@ -15,6 +15,7 @@ from typing import Annotated
 
 import psycopg
 import typer
+from typer.exceptions import TyperException
 
 from supalert import alerts as alert_ops  # `alerts` is also a command below
 from supalert import (
@@ -465,6 +466,11 @@ rules_app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 
 
+def group_db_url(ctx: typer.Context, db_url: str | None) -> str | None:
+    """`rules --db-url URL set ...` means `rules set ... --db-url URL`: the command's own option, else the group's."""
+    return db_url or (ctx.parent.params.get("db_url") if ctx.parent else None)
+
+
 @rules_app.callback()
 def rules_list(
     ctx: typer.Context,
@@ -474,8 +480,7 @@ def rules_list(
     """With no subcommand: list every rule (metric rules, then engine rules) with its threshold, window, last value
     and state, and open alerts. `rules set` changes one rule; `rules sync FILE` applies a TOML file."""
     if ctx.invoked_subcommand is not None:
-        ctx.obj = {"db_url": db_url}  # `rules --db-url URL set ...` means the same as `rules set ... --db-url URL`
-        return
+        return  # the subcommand reads --db-url from here when it has none (group_db_url)
     with opened(db_url) as (target, conn):
         rows = store.overview(conn)
     if as_json:
@@ -504,7 +509,7 @@ def rules_set(
     Example: python deploy.py rules set critical_errors_per_hour threshold=10 window=30m severity=high"""
     values = config.split_assignments(rule, assignments or [])
     config.parse_assignments(rule, values)  # a bad value is reported before any connection is made
-    with opened(db_url or (ctx.obj or {}).get("db_url")) as (_, conn):
+    with opened(group_db_url(ctx, db_url)) as (_, conn):
         changes = store.set_rule(conn, rule, values)
     for change in changes:
         if change.old == change.new:
@@ -525,7 +530,7 @@ def rules_sync(
     Rules and fields the file leaves out are not touched."""
     path = Path(file)
     config.read_file(path)  # a bad file is reported before any connection is made
-    with opened(db_url or (ctx.obj or {}).get("db_url")) as (_, conn):
+    with opened(group_db_url(ctx, db_url)) as (_, conn):
         changes = store.sync_file(conn, path)
     for change in changes:
         out.print(change_line(change))
@@ -687,8 +692,6 @@ def main() -> None:
         err.print(f"interrupted after {time.monotonic() - started:.1f} s")
         sys.exit(130)
     except Exception as exc:  # usage errors (typer's own copy of click) arrive here in non-standalone mode
-        from typer.exceptions import TyperException
-
         if isinstance(exc, TyperException) and hasattr(exc, "show"):
             exc.show()
             sys.exit(getattr(exc, "exit_code", 2))

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from psycopg import sql
+
+from supalert.dburl import connect
 from supalert.errors import SupalertError
 from supalert.paths import project_root
 from supalert.server_build import ServerBuild, server_build
@@ -54,8 +57,9 @@ def _server_user_can_write(path: Path) -> bool:
 def default_dir() -> Path:
     """The cluster folder: SUPALERT_LOCAL_DIR, else .local/postgres in the project.
 
-    When the project sits where `postgres` cannot reach (under /root, mode 0700), a folder under /var/tmp named
-    after the project path is used instead, so two checkouts never share a cluster.
+    It makes .local/ (and hands it to `postgres` when run as root) to find out whether the server can use it; that
+    is idempotent. When the project sits where `postgres` cannot reach (under /root, mode 0700), a folder under
+    /var/tmp named after the project path is used instead, so two checkouts never share a cluster.
     """
     if os.environ.get("SUPALERT_LOCAL_DIR"):
         return Path(os.environ["SUPALERT_LOCAL_DIR"])
@@ -91,9 +95,6 @@ class LocalCluster:
     port: int = field(default_factory=default_port)
     cron_database: str = "postgres"
     settings: dict[str, str] = field(default_factory=dict)
-    hba_lines: list[str] = field(default_factory=list)
-    # The database given Supabase's shape when the cluster is created; None leaves that to the caller (tests).
-    shape_database: str | None = "postgres"
     build: ServerBuild = field(default_factory=server_build)
 
     def __post_init__(self) -> None:
@@ -126,8 +127,6 @@ class LocalCluster:
         """For what only the platform does on a hosted project (roles, pre-installed extensions), never supalert."""
         return self.url(dbname, SUPERUSER)
 
-    # --- state -------------------------------------------------------------------------------------------------
-
     def initialized(self) -> bool:
         return (self.data / "PG_VERSION").exists()
 
@@ -144,8 +143,6 @@ class LocalCluster:
             text=True,
         )
         return done.returncode == 0
-
-    # --- actions -----------------------------------------------------------------------------------------------
 
     def _run(self, argv: list[str], what: str) -> None:
         done = subprocess.run(_as_server_user(argv), capture_output=True, text=True)
@@ -203,13 +200,12 @@ class LocalCluster:
         text = "# written by supalert (localdb.py); edits are overwritten on start\n"
         text += "".join(f"{key} = {value}\n" for key, value in conf.items())
         self._write_as_server_user(self.data / "supalert.conf", text)
-        hba = [
-            "# written by supalert (localdb.py): local development only, loopback only",
-            *self.hba_lines,
-            "local all all trust",
-            "host all all 127.0.0.1/32 trust",
-        ]
+        hba = ["# written by supalert (localdb.py): local development only, loopback only", *self.hba_rules()]
         self._write_as_server_user(self.data / "pg_hba.conf", "\n".join(hba) + "\n")
+
+    def hba_rules(self) -> list[str]:
+        """pg_hba.conf's rules, first match wins: trust, on the socket and loopback only."""
+        return ["local all all trust", "host all all 127.0.0.1/32 trust"]
 
     def _write_as_server_user(self, path: Path, text: str, mode: int = 0o644) -> None:
         path.write_text(text)
@@ -294,8 +290,8 @@ class LocalCluster:
             raise
         self._wait_ready()
         pending = self.base / SHAPE_PENDING
-        if pending.exists() and self.shape_database:
-            self.bootstrap(self.shape_database)
+        if pending.exists():
+            self.bootstrap()
         pending.unlink(missing_ok=True)
         return True
 
@@ -321,12 +317,11 @@ class LocalCluster:
         self.stop()
         self.start()
 
-    def bootstrap(self, dbname: str) -> None:
-        """Give database `dbname` a hosted project's shape (made, owned by postgres, when missing), with pg_cron
-        enabled by the superuser as the Supabase dashboard does: everything after that runs as postgres."""
-        shape_database(self, dbname)
-        if dbname == self.cron_database:
-            enable_extension(self, dbname, "pg_cron", "pg_catalog")
+    def bootstrap(self) -> None:
+        """Give the cron database (supalert's) a hosted project's shape (made, owned by postgres, when missing), with
+        pg_cron enabled by the superuser as the Supabase dashboard does: everything after that runs as postgres."""
+        shape_database(self, self.cron_database)
+        enable_extension(self, self.cron_database, "pg_cron", "pg_catalog")
 
     def destroy(self) -> None:
         self.stop(mode="immediate")
@@ -336,10 +331,6 @@ class LocalCluster:
 def shape_database(cluster: LocalCluster, dbname: str) -> None:
     """The roles (once per cluster) and database `dbname` shaped like a hosted project; `dbname` is created, owned
     by postgres, when missing."""
-    from psycopg import sql
-
-    from supalert.dburl import connect
-
     with connect(cluster.superuser_url("postgres")) as conn:
         conn.execute(hosted_file("roles.sql"))
         if not conn.execute("select exists (select from pg_database where datname = %s)", (dbname,)).fetchone()[0]:
@@ -354,9 +345,6 @@ def enable_extension(cluster: LocalCluster, dbname: str, name: str, schema: str)
     """Create extension `name` as a project's owner would: as postgres through supautils where it is loaded
     (supabase_admin then owns it and the custom scripts grant postgres its share), else as the superuser with the
     same grants (the event triggers of hosted/database.sql, and the after-create script where there is one)."""
-    from psycopg import sql
-
-    from supalert.dburl import connect
 
     statement = sql.SQL("create extension if not exists {} with schema {}").format(
         sql.Identifier(name), sql.Identifier(schema)

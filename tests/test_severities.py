@@ -27,6 +27,20 @@ def test_the_cli_and_the_functions_copies_equal_the_table(conn):
     assert set(table(conn)) <= set(COLORS), "the dashboard's chart has a colour for each"
 
 
+def test_the_functions_severity_aliases_are_rows_of_the_table(conn):
+    # send-alert-notification accepts the seed's "medium" before the database sees it; monitoring.notify maps it too.
+    validate_ts = (project_root() / "supabase/functions/_shared/validate.ts").read_text()
+    aliases = dict(re.findall(r'(\w+): "(\w+)"', re.search(r"SEVERITY_ALIASES[^{]*\{([^}]*)\}", validate_ts)[1]))
+    assert aliases == {"medium": "warning"}
+    rows = dict(conn.execute("select word, severity from monitoring.severity_aliases").fetchall())
+    assert {word: rows[word] for word in aliases} == aliases
+    [(mapped,)] = conn.execute(
+        "select a.severity from monitoring.notify('medium', 't', 'm', 'c') n"
+        " join public.system_alerts a on a.id = n.alert_id"
+    ).fetchall()
+    assert mapped == aliases["medium"]
+
+
 @pytest.mark.parametrize(
     ("table_name", "insert"),
     [

@@ -36,7 +36,7 @@ import pytest
 from psycopg import sql
 
 from supalert import migrations
-from supalert.localdb import SUPERUSER, LocalCluster, enable_extension, shape_database
+from supalert.localdb import SUPERUSER, LocalCluster, enable_extension
 from supalert.paths import migrations_dir
 from supalert.server_build import VENDORED, ServerBuild, server_build
 
@@ -139,17 +139,22 @@ class TestCluster:
             self.drop_database(name)
 
 
+class HarnessCluster(LocalCluster):
+    """The local cluster plus one login that needs a password (the redaction and URL tests use it)."""
+
+    def hba_rules(self) -> list[str]:
+        return [f"host all {PASSWORD_USER} 127.0.0.1/32 scram-sha-256", *super().hba_rules()]
+
+
 def start_test_cluster(settings: dict[str, str] | None = None) -> TestCluster:
     """Start and build the cluster; `settings` replace FAST_SETTINGS' values (the benchmarks ask for durability)."""
     base = Path(tempfile.mkdtemp(prefix="supalert-test-", dir="/tmp"))
     os.chmod(base, 0o755)
-    cluster = LocalCluster(
+    cluster = HarnessCluster(
         base=base / "pg",
         port=free_port(),
         cron_database=BASE_DB,
         settings={**FAST_SETTINGS, **(settings or {})},
-        hba_lines=[f"host all {PASSWORD_USER} 127.0.0.1/32 scram-sha-256"],
-        shape_database=None,
     )
     cluster.start()
     tc = TestCluster(cluster)
@@ -162,11 +167,9 @@ def start_test_cluster(settings: dict[str, str] | None = None) -> TestCluster:
 
 
 def _build_databases(tc: TestCluster) -> None:
-    cluster = tc.cluster
-    shape_database(cluster, BASE_DB)
+    cluster = tc.cluster  # its first start shaped BASE_DB, the cron database, and enabled pg_cron there
     with tc.admin() as conn:
         conn.execute(f"create role {PASSWORD_USER} login password '{PASSWORD}'")
-    enable_extension(cluster, BASE_DB, "pg_cron", "pg_catalog")
     enable_extension(cluster, BASE_DB, "plpgsql_check", "extensions")
     enable_extension(cluster, BASE_DB, "pgtap", "extensions")
     # Point pg_cron (and pg_net's worker) at a database made only after the restart, so that base and template stay
