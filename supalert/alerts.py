@@ -1,5 +1,5 @@
 """Alerts as the CLI reads and changes them: evaluate rules by hand, list, acknowledge, resolve and silence alerts,
-the heartbeat and the rules overview of `status`. The engine itself is SQL (monitoring.evaluate)."""
+and the heartbeat. The engine itself is SQL (monitoring.evaluate); rules are supalert.rules."""
 
 from __future__ import annotations
 

@@ -74,6 +74,12 @@ app.add_typer(usage_app, name="usage")
 backups_app = typer.Typer(help="Backups as far as supalert can know them, for the backup_stale rule.",
                           no_args_is_help=True)  # fmt: skip
 app.add_typer(backups_app, name="backups")
+rules_app = typer.Typer(
+    help="Alert rules (monitoring.rules). With no subcommand: list them (--json, --db-url). `set` changes fields of "
+    "one rule; `sync FILE` applies a TOML file such as alert-config.toml.",
+    invoke_without_command=True,
+)
+app.add_typer(rules_app, name="rules")
 
 state = {"debug": False}
 
@@ -458,12 +464,6 @@ def new_migration(
 
 
 # rules: thresholds and settings of monitoring.rules as configuration (supalert/rules/) ------------------------------
-rules_app = typer.Typer(
-    help="Alert rules (monitoring.rules). With no subcommand: list them (--json, --db-url). `set` changes fields of "
-    "one rule; `sync FILE` applies a TOML file such as alert-config.toml.",
-    invoke_without_command=True,
-)
-app.add_typer(rules_app, name="rules")
 
 
 def group_db_url(ctx: typer.Context, db_url: str | None) -> str | None:

@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 
 from supalert.db import require_installed
+from supalert.errors import SupalertError
 
 RULE = "critical_errors_per_hour"
 DEMO_CATEGORY = "supalert-demo"
@@ -44,13 +45,18 @@ def replay(conn: psycopg.Connection, step: Callable[[dict[str, Any]], None]) -> 
             "select id, status, occurrences, created_at, resolved_at from public.system_alerts where id = %s",
             (alert_id,),
         ).fetchone()
+        if alert is None:  # a rule disabled or changed so far that the burst does not breach it
+            raise SupalertError(
+                f"the synthetic incident opened no {RULE} alert",
+                f"check the rule: python deploy.py rules (it must be enabled, with a threshold below {burst})",
+            )
         # The incident is synthetic: its notifications must never reach a real channel.
         dropped = conn.execute("delete from monitoring.notifications where alert_id = %s", (alert_id,)).rowcount
         # Then what pg_cron does every minute, at real time: every due rule, and the heartbeat.
         conn.execute("select count(*) from monitoring.evaluate()")
     return {
         "burst": burst,
-        "alerts_opened": 1 if alert else 0,
+        "alerts_opened": 1,
         "notifications_dropped": dropped,
         "id": alert[0],
         "status": alert[1],

@@ -14,9 +14,5 @@ def migrations_dir() -> Path:
     return Path(os.environ.get("SUPALERT_MIGRATIONS_DIR", project_root() / "supabase" / "migrations"))
 
 
-def sql_dir() -> Path:
-    return project_root() / "sql"
-
-
 def tools_bin() -> Path:
     return project_root() / "tools" / "node_modules" / ".bin"

@@ -37,11 +37,15 @@ def record_backup(
 ) -> dict:
     if kind not in BACKUP_KINDS:
         raise SupalertError(f"backup kind {kind!r} is not known", f"use one of {', '.join(BACKUP_KINDS)}")
+    # Checked against the database's clock before anything is written (a client's clock may be off).
+    if (
+        finished_at is not None
+        and conn.execute("select %s > now() + interval '5 minutes'", (finished_at,)).fetchone()[0]
+    ):
+        raise SupalertError(f"--finished-at {finished_at} is in the future", "give the time the backup finished")
     row = conn.execute(
         "insert into monitoring.backup_log (kind, finished_at, verified, location)"
         " values (%s, coalesce(%s, now()), %s, %s) returning id, finished_at",
         (kind, finished_at, verified, location),
     ).fetchone()
-    if row[1] > conn.execute("select now() + interval '5 minutes'").fetchone()[0]:
-        raise SupalertError(f"--finished-at {row[1]} is in the future")
     return {"id": row[0], "kind": kind, "finished_at": row[1], "verified": verified}

@@ -1,5 +1,5 @@
-// POST {severity, title, message?, category, metadata?}: records the alert through monitoring.notify() (which
-// dedups by fingerprint and writes one outbox row per routed channel in the same transaction), then delivers this
+// POST {severity, title, message?, category, metadata?}: records the alert through monitoring.notify() (a new alert
+// each call, and one outbox row per routed channel in the same transaction), then delivers this
 // alert's rows at once and answers with each channel's result. Anything not delivered now stays in the outbox for
 // check-alert-triggers to retry, so a provider outage never loses the alert.
 import { authorize } from "../_shared/auth.ts";

@@ -1,4 +1,4 @@
-"""The engine's commands as a user runs them: check, alerts, ack, resolve, silence, status, demo-incident."""
+"""The alert commands as a user runs them: check, alerts, ack, resolve, silence, status, demo-incident."""
 
 from __future__ import annotations
 
