@@ -153,16 +153,20 @@ def status_command(
     db_url: DbUrlOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     stale_after: Annotated[
-        str, typer.Option(help="Call the evaluation heartbeat stale after this long (pg_cron runs every minute).")
-    ] = "5m",
+        str | None,
+        typer.Option(
+            help="Call the evaluation heartbeat stale after this long (pg_cron runs every minute); default: "
+            "monitoring.settings.heartbeat_stale_after, as the monitor itself decides."
+        ),
+    ] = None,
 ) -> None:
     """Report migrations, whether the monitor is alive (pg_cron, each job, the heartbeat, the outbox, the
     dispatcher), rules and open alerts.
 
     Exit 1 when migrations are pending or changed, or any part of the monitor fails; the causes are printed."""
-    stale_after = parse_duration(stale_after)
+    after = parse_duration(stale_after) if stale_after is not None else None
     with opened(db_url) as (target, conn):
-        report = status.gather(conn, migrations_dir(), stale_after=stale_after.total_seconds())
+        report = status.gather(conn, migrations_dir(), stale_after=after)
     report["url"] = target.display
     if as_json:
         print_json(report)

@@ -12,6 +12,9 @@ from supalert import alerts, liveness
 from supalert.migrations import discover, make_plan
 from supalert.rules import store
 
+# Only for an install older than monitoring.liveness (and its settings.heartbeat_stale_after, whose default this is).
+LEGACY_STALE_AFTER = timedelta(minutes=5)
+
 
 def metric_rules(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """The metric rules of rules.store.overview, enabled first, with the fields status reports."""
@@ -24,7 +27,7 @@ def metric_rules(conn: psycopg.Connection) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300) -> dict[str, Any]:
+def gather(conn: psycopg.Connection, migrations: Path, stale_after: timedelta | None = None) -> dict[str, Any]:
     plan = make_plan(discover(migrations), conn)
     version = conn.execute("select current_setting('server_version')").fetchone()[0]
     extensions = dict(
@@ -46,7 +49,7 @@ def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300)
         "       (select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
         "         where n.nspname = 'monitoring')"
     ).fetchone()
-    monitor = liveness.check(conn, timedelta(seconds=stale_after)) if liveness.installed(conn) else None
+    monitor = liveness.check(conn, stale_after) if liveness.installed(conn) else None
     engine_report = None
     if conn.execute("select to_regclass('monitoring.heartbeat') is not null").fetchone()[0]:
         beat = alerts.heartbeat(conn)
@@ -57,7 +60,7 @@ def gather(conn: psycopg.Connection, migrations: Path, stale_after: float = 300)
                 "rules_evaluated": beat.rules_evaluated,
                 "rules_failed": beat.rules_failed,
                 # One rule for "stale": monitoring.liveness's; Heartbeat.stale serves only installs that predate it.
-                "stale": beat.stale(stale_after)
+                "stale": beat.stale((stale_after or LEGACY_STALE_AFTER).total_seconds())
                 if monitor is None
                 else any(row["component"] == "heartbeat" and row["status"] == "fail" for row in monitor),
             },

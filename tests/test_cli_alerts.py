@@ -89,6 +89,15 @@ def test_status_reports_rules_and_a_stale_heartbeat(cron_db, cli):
     assert "STALE" in stale.stdout
     assert "unhealthy: the rule engine last completed an evaluation 1 hour ago" in " ".join(stale.stderr.split())
     assert "unhealthy: job supalert-evaluate is paused" in stale.stderr
+    # Without --stale-after, the monitor's own setting decides, as it does for monitor_down.
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute("update monitoring.heartbeat set completed_at = now() - interval '10 minutes'")
+        conn.execute("update monitoring.settings set heartbeat_stale_after = interval '1 hour'")
+    patient = json.loads(cli("status", "--db-url", db, "--json").stdout)
+    assert {row["component"]: row["status"] for row in patient["monitor"]}["heartbeat"] == "ok"
+    assert patient["engine"]["heartbeat"]["stale"] is False
+    strict = json.loads(cli("status", "--db-url", db, "--json", "--stale-after", "5m").stdout)
+    assert strict["engine"]["heartbeat"]["stale"] is True
 
 
 def test_status_in_a_database_pg_cron_does_not_serve_names_both_databases(db, cli):

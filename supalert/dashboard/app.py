@@ -88,7 +88,9 @@ def require_login(host: str, password: str | None) -> None:
         )
 
 
-def create_app(db_url: str, password: str | None = None, stale_after: int = 300, host: str = "127.0.0.1") -> Starlette:
+def create_app(
+    db_url: str, password: str | None = None, stale_after: timedelta | None = None, host: str = "127.0.0.1"
+) -> Starlette:
     """The dashboard for the database at db_url, to be served on `host`: anywhere but loopback it refuses to exist
     without a login (Basic auth, user admin, a password of 12+ characters), whoever calls it."""
     require_login(host, password)

@@ -40,7 +40,7 @@ class Snapshot:
     open_alerts: list[dict[str, Any]]
     resolved: list[dict[str, Any]]
     thresholds: dict[str, float]
-    stale_after: int
+    stale_after: timedelta | None  # None: monitoring.settings.heartbeat_stale_after
     charts: dict[str, Any] = field(default_factory=dict)
     rule_keys: set[str] = field(default_factory=set)
     # monitoring.liveness's rows: the one answer to "is the monitor alive?", as `status` prints it.
@@ -55,10 +55,10 @@ class Snapshot:
         return any(row["component"] == "heartbeat" for row in self.monitor_failing)
 
 
-def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after: int = 300) -> Snapshot:
+def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after: timedelta | None = None) -> Snapshot:
     rule_keys = {k for (k,) in conn.execute("select key from monitoring.rules")}
     # Read as the dashboard's own database login (as `status` does): the monitor's health is not an app user's.
-    monitor = liveness.check(conn, timedelta(seconds=stale_after)) if liveness.installed(conn) else []
+    monitor = liveness.check(conn, stale_after) if liveness.installed(conn) else []
     thresholds = dict(
         conn.execute(
             "select key, threshold from monitoring.rules where key = any(%s)", (list(THRESHOLD_RULES),)
