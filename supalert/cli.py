@@ -310,16 +310,24 @@ def notify(
     title: Annotated[str, typer.Option(help="Short title.")],
     message: Annotated[str, typer.Option(help="What happened.")] = "",
     category: Annotated[str, typer.Option(help="Category, e.g. manual or system_test.")] = "manual",
+    dedup_key: Annotated[
+        str | None,
+        typer.Option(help="Repeats with this key fold into the open alert (default: the same title does)."),
+    ] = None,
 ) -> None:
-    """Raise an alert through send-alert-notification and print what each channel said."""
-    answer = functions.invoke(
-        "send-alert-notification", {"severity": severity, "title": title, "message": message, "category": category}
-    )
+    """Raise an alert through send-alert-notification and print what each channel said. A repeat of an open alert
+    (same category and dedup key, or title) counts one more occurrence and sends nothing."""
+    body = {"severity": severity, "title": title, "message": message, "category": category}
+    answer = functions.invoke("send-alert-notification", body | ({"dedup_key": dedup_key} if dedup_key else {}))
     results = answer.get("results", [])
     for result in results:
         line = f"{result.get('channel')}: {result.get('status')}"
         out.print(line + (f" ({result['error']})" if result.get("error") else ""))
-    out.print(f"alert {answer.get('alert_id')}: {len(results)} notification(s)")
+    seen = answer.get("occurrences") or 1
+    out.print(
+        f"alert {answer.get('alert_id')}: {len(results)} notification(s)"
+        + (f" (seen {seen} times: a repeat of the open alert, nothing sent)" if seen > 1 else "")
+    )
     if any(r.get("status") != "sent" for r in results):
         raise typer.Exit(1)
 

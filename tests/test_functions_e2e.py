@@ -282,3 +282,29 @@ def test_one_unsubscribed_number_does_not_kill_the_sms_for_the_others(db, captur
             "select count(*) from public.system_alerts where alert_type = 'notification_dead'"
         ).fetchone()[0]
     assert status == "sent" and "21610" in error and dead_alerts == 0
+
+
+def test_an_app_posting_the_same_failure_50_times_gets_one_alert_one_message_per_route_and_resolves_it(
+    conn, stack, capture
+):
+    body = {"severity": "high", "title": "Stripe webhook failing", "message": "HTTP 500", "category": "payments",
+            "dedup_key": "payments:stripe-webhook"}  # fmt: skip
+    answers = [stack.call("send-alert-notification", {**body, "message": f"HTTP 500 #{i}"}).json() for i in range(50)]
+    assert [a["occurrences"] for a in answers] == list(range(1, 51))
+    assert {a["alert_id"] for a in answers} == {answers[0]["alert_id"]}
+    assert answers[0]["notifications"] == 2 and all(a["notifications"] == 0 for a in answers[1:])
+    assert sorted(r.channel for r in capture.requests) == ["email", "slack"]  # high: email + Slack, once each
+    [(occurrences, message, status)] = conn.execute(
+        "select occurrences, message, status from public.system_alerts where alert_type = 'payments'"
+    ).fetchall()
+    assert (occurrences, message, status) == (50, "HTTP 500 #49", "firing")
+    capture.requests.clear()
+    resolved = stack.call("send-alert-notification", {"action": "resolve", "dedup_key": "payments:stripe-webhook"})
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["resolved"] == [answers[0]["alert_id"]]
+    assert sorted(r.channel for r in capture.requests) == ["email", "slack"]
+    assert any("RESOLVED" in r.body["subject"].upper() for r in capture.of("email"))
+    again = stack.call("send-alert-notification", {"action": "resolve", "dedup_key": "payments:stripe-webhook"})
+    assert again.json() == {"resolved": [], "results": []}  # nothing open: not an error
+    reopened = stack.call("send-alert-notification", body).json()
+    assert reopened["occurrences"] == 1 and reopened["alert_id"] != answers[0]["alert_id"]  # a new incident

@@ -200,7 +200,7 @@ def test_too_many_attempts_end_dead(conn):
 
 
 def test_notify_records_a_test_alert_resolved_and_sends_it_at_once_even_for_info(conn):
-    [(alert_id, count)] = conn.execute(
+    [(alert_id, count, _occurrences)] = conn.execute(
         "select * from monitoring.notify('info', 'Test Alert', 'Testing email alert system', 'system_test')"
     ).fetchall()
     assert count == 1
@@ -218,6 +218,38 @@ def test_notify_records_a_test_alert_resolved_and_sends_it_at_once_even_for_info
 def test_notify_rejects_bad_input(conn, severity, title, category, message):
     with pytest.raises(psycopg.errors.InvalidParameterValue, match=message):
         conn.execute("select monitoring.notify(%s, %s, 'm', %s)", (severity, title, category))
+
+
+def test_app_repeats_fold_into_the_open_alert_by_dedup_key_or_title(conn):
+    for i in range(3):
+        conn.execute("select monitoring.notify('high', 'Queue stuck', %s, 'jobs')", (f"try {i}",))
+    conn.execute("select monitoring.notify('high', 'Queue stuck', 'm', 'other_category')")  # another category
+    conn.execute("select monitoring.notify('high', 'Title A', 'm', 'jobs', '{}', now(), 'jobs:queue')")
+    conn.execute("select monitoring.notify('high', 'Title B', 'm', 'jobs', '{}', now(), 'jobs:queue')")
+    rows = conn.execute(
+        "select alert_type, title, occurrences, message from public.system_alerts order by alert_type, title"
+    ).fetchall()
+    assert rows == [("jobs", "Queue stuck", 3, "try 2"), ("jobs", "Title A", 2, "m"),
+                    ("other_category", "Queue stuck", 1, "m")]  # fmt: skip
+    # One firing per route and alert: the repeats sent nothing.
+    assert [e for e, _, _ in outbox(conn, "jobs")] == ["firing"] * 4
+
+
+def test_resolving_an_app_alert_by_its_key_notifies_who_heard_it_and_the_next_repeat_opens_anew(conn):
+    [(first, _, _)] = conn.execute(
+        "select * from monitoring.notify('critical', 'DB replica lag', 'm', 'db', '{}', now(), 'db:lag')"
+    ).fetchall()
+    assert conn.execute("select * from monitoring.resolve_app_alert('db:lag', 'elsewhere')").fetchall() == []
+    [(resolved, count)] = conn.execute("select * from monitoring.resolve_app_alert(' db:lag ')").fetchall()
+    assert (resolved, count) == (first, 3)  # critical: email, Slack and SMS heard it
+    assert conn.execute("select status from public.system_alerts where id = %s", (first,)).fetchone()[0] == ("resolved")
+    assert conn.execute("select * from monitoring.resolve_app_alert('db:lag')").fetchall() == []
+    [(second, sent, occurrences)] = conn.execute(
+        "select * from monitoring.notify('critical', 'DB replica lag', 'm', 'db', '{}', now(), 'db:lag')"
+    ).fetchall()
+    assert second != first and (sent, occurrences) == (3, 1)
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match="dedup_key must not be empty"):
+        conn.execute("select monitoring.resolve_app_alert('  ')")
 
 
 def test_medium_means_warning(conn):

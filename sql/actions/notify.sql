@@ -1,17 +1,21 @@
--- monitoring.notify(severity, title, message, category, metadata, now): returns (alert_id, notifications).
--- What send-alert-notification records: an alert raised by the app or a person rather than a rule (the seed's
--- body {severity, title, message, category}), with its outbox rows, in one transaction. Severity 'medium' means
--- warning. Category system_test is a test: recorded already resolved (it must not linger as an open incident) and
--- sent at once even where the route is a digest. Admins, service_role and database logins.
+-- monitoring.notify(severity, title, message, category, metadata, now, dedup_key): returns (alert_id,
+-- notifications, occurrences). What send-alert-notification records: an alert raised by the app or a person rather
+-- than a rule (the seed's body {severity, title, message, category}), with its outbox rows, in one transaction.
+-- Repeats fold into the open alert of the same category and key (dedup_key, PagerDuty's name, else the title): its
+-- occurrences and last_seen_at grow, its message becomes the newest, and nothing is sent again; after a resolve
+-- the next one opens a new alert. Severity 'medium' means warning. Category system_test is a test: never folded,
+-- recorded already resolved (it must not linger as an open incident) and sent at once even where the route is a
+-- digest. Admins, service_role and database logins.
 create or replace function monitoring.notify(
     p_severity text,
     p_title text,
     p_message text,
     p_category text,
     p_metadata jsonb default '{}'::jsonb,
-    p_now timestamptz default pg_catalog.now()
+    p_now timestamptz default pg_catalog.now(),
+    p_dedup_key text default null
 )
-returns table (alert_id uuid, notifications integer)
+returns table (alert_id uuid, notifications integer, occurrences integer)
 language plpgsql
 security definer
 set search_path = ''
@@ -20,7 +24,8 @@ as $$
 declare
     v_severity text := pg_catalog.lower(pg_catalog.btrim(p_severity));
     v_test boolean := p_category = 'system_test';
-    v_id uuid;
+    v_key text := coalesce(nullif(pg_catalog.btrim(p_dedup_key), ''), pg_catalog.btrim(p_title));
+    v_alert record;
 begin
     perform monitoring.require_admin();
     v_severity := case v_severity when 'medium' then 'warning' else v_severity end;
@@ -36,26 +41,40 @@ begin
     if coalesce(p_category, '') !~ '^[A-Za-z0-9_.:-]{1,100}$' then
         raise exception 'category must be 1 to 100 letters, digits or _ . : -' using errcode = 'invalid_parameter_value';
     end if;
-    insert into public.system_alerts (
+    -- The unique index of open alerts (alert_type, fingerprint) makes concurrent repeats fold into one row.
+    insert into public.system_alerts as a (
         alert_type, title, message, severity, metadata, fingerprint, status, resolved_at, created_at, last_seen_at
     ) values (
         p_category, p_title, coalesce(p_message, ''), v_severity,
         coalesce(p_metadata, '{}'::jsonb) || pg_catalog.jsonb_build_object(
-            'source', 'send-alert-notification', 'category', p_category, 'labels', '{}'::jsonb),
-        'manual:' || pg_catalog.gen_random_uuid()::text,
+            'source', 'send-alert-notification', 'category', p_category, 'dedup_key', v_key,
+            'labels', '{}'::jsonb),
+        case when v_test then 'test:' || pg_catalog.gen_random_uuid()::text
+             else monitoring.fingerprint(pg_catalog.jsonb_build_object('dedup_key', v_key)) end,
         case when v_test then 'resolved' else 'firing' end,
         case when v_test then p_now end,
         p_now, p_now
     )
-    returning id into v_id;
-    alert_id := v_id;
-    notifications := monitoring.enqueue_notifications(v_id, case when v_test then 'test' else 'firing' end, p_now);
+    on conflict (alert_type, fingerprint) where resolved_at is null do update
+       set occurrences = a.occurrences + 1,
+           last_seen_at = greatest(a.last_seen_at, excluded.last_seen_at),
+           message = excluded.message
+    returning a.id, a.occurrences, (a.xmax = 0) as opened into v_alert;
+    alert_id := v_alert.id;
+    occurrences := v_alert.occurrences;
+    notifications := case
+        when v_alert.opened then
+            monitoring.enqueue_notifications(v_alert.id, case when v_test then 'test' else 'firing' end, p_now)
+        else 0
+    end;
     return next;
 end;
 $$;
 
-comment on function monitoring.notify(text, text, text, text, jsonb, timestamptz) is
-'Records an alert sent by the app or a person, with its notifications. For send-alert-notification.';
+comment on function monitoring.notify(text, text, text, text, jsonb, timestamptz, text) is
+'Records an alert sent by the app or a person, with its notifications; a repeat folds into the open one (by '
+'category and dedup_key or title). For send-alert-notification.';
 
-revoke execute on function monitoring.notify(text, text, text, text, jsonb, timestamptz) from public, anon;
-grant execute on function monitoring.notify(text, text, text, text, jsonb, timestamptz) to authenticated, service_role;
+revoke execute on function monitoring.notify(text, text, text, text, jsonb, timestamptz, text) from public, anon;
+grant execute on function monitoring.notify(text, text, text, text, jsonb, timestamptz, text)
+to authenticated, service_role;

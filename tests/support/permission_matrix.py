@@ -83,8 +83,10 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], bool, str | None]] = {
     "monitoring.watch(timestamp with time zone)": (("service_role",), True, None),
     "monitoring.set_schedules(text,text)": (("service_role",), True, None),
     "monitoring.dispatcher_evaluates()": (("service_role",), False, None),
-    "monitoring.notify(text,text,text,text,jsonb,timestamp with time zone)": (
+    "monitoring.notify(text,text,text,text,jsonb,timestamp with time zone,text)": (
         ADMIN_RPC, True, "select * from monitoring.notify('info', 't', 'm', 'c')"),
+    "monitoring.resolve_app_alert(text,text,timestamp with time zone)": (
+        ADMIN_RPC, True, "select * from monitoring.resolve_app_alert('k')"),
     "monitoring.record_delivery(uuid,text,integer,text,integer,text,timestamp with time zone,text,text[])": (
         ("service_role",), True, None),
     "monitoring.release_notifications(text,uuid[])": (("service_role",), True, None),

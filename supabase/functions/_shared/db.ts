@@ -102,6 +102,8 @@ export async function releaseNotifications(worker: string, ids: string[]): Promi
 export interface NotifyResult {
   alertId: string | null;
   notifications: number;
+  /** 1 for a new alert; more when this one folded into the open alert of its key. */
+  occurrences: number;
 }
 
 export async function notify(
@@ -110,13 +112,29 @@ export async function notify(
   message: string,
   category: string,
   metadata: Record<string, unknown>,
+  dedupKey: string | null = null,
 ): Promise<NotifyResult> {
-  const [row] = await db()<{ alert_id: string | null; notifications: number | null }[]>`
-    select alert_id, notifications
+  const [row] = await db()<{ alert_id: string | null; notifications: number | null; occurrences: number | null }[]>`
+    select alert_id, notifications, occurrences
     from monitoring.notify(${severity}::text, ${title}::text, ${message}::text, ${category}::text,
-                           ${JSON.stringify(metadata)}::text::jsonb)
+                           ${JSON.stringify(metadata)}::text::jsonb, now(), ${dedupKey}::text)
   `;
-  return { alertId: row?.alert_id ?? null, notifications: Number(row?.notifications ?? 0) };
+  return {
+    alertId: row?.alert_id ?? null,
+    notifications: Number(row?.notifications ?? 0),
+    occurrences: Number(row?.occurrences ?? 0),
+  };
+}
+
+/** Resolves the app's open alerts of a dedup_key (and category); each with its resolve notifications. */
+export async function resolveAppAlert(
+  dedupKey: string,
+  category: string | null,
+): Promise<{ alertId: string; notifications: number }[]> {
+  const rows = await db()<{ alert_id: string; notifications: number }[]>`
+    select alert_id, notifications from monitoring.resolve_app_alert(${dedupKey}::text, ${category}::text)
+  `;
+  return rows.map((r) => ({ alertId: r.alert_id, notifications: Number(r.notifications) }));
 }
 
 /** Runs every due rule; returns how many series were evaluated. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { validateAlertInput } from "./validate.ts";
+import { validateAlertInput, validateRequest } from "./validate.ts";
 
 const good = { severity: "high", title: "Disk almost full", message: "92% used", category: "db.disk" };
 
@@ -76,4 +76,38 @@ Deno.test("validation accepts the exact limits", () => {
     validateAlertInput({ ...good, title: "t".repeat(500), message: "m".repeat(10_000), category: "c".repeat(100) }).ok,
   );
   assert.ok(validateAlertInput({ ...good, metadata: null, message: null }).ok);
+});
+
+Deno.test("a request is a trigger by default, with an optional dedup_key", () => {
+  const plain = validateRequest(good);
+  assert.ok(plain.ok && plain.action === "trigger");
+  assert.equal(plain.value.dedupKey, undefined);
+  const keyed = validateRequest({ ...good, action: "trigger", dedup_key: "  payments:stripe  " });
+  assert.ok(keyed.ok && keyed.action === "trigger");
+  assert.equal(keyed.value.dedupKey, "payments:stripe");
+  for (const bad of ["", "   ", 5, "k".repeat(256)]) {
+    const r = validateRequest({ ...good, dedup_key: bad });
+    assert.ok(!r.ok && r.field === "dedup_key", JSON.stringify(bad));
+  }
+});
+
+Deno.test("a resolve needs only its dedup_key, and refuses what it does not use", () => {
+  assert.deepEqual(validateRequest({ action: "resolve", dedup_key: "payments:stripe" }), {
+    ok: true,
+    action: "resolve",
+    value: { dedupKey: "payments:stripe", category: null },
+  });
+  const scoped = validateRequest({ action: "resolve", dedup_key: "k", category: "payments" });
+  assert.ok(scoped.ok && scoped.action === "resolve" && scoped.value.category === "payments");
+  const cases: [unknown, string][] = [
+    [{ action: "resolve" }, "dedup_key"],
+    [{ action: "resolve", dedup_key: "k", title: "t" }, "title"],
+    [{ action: "resolve", dedup_key: "k", category: "bad category!" }, "category"],
+    [{ action: "acknowledge", dedup_key: "k" }, "action"],
+    [{ ...good, action: 1 }, "action"],
+  ];
+  for (const [body, name] of cases) {
+    const r = validateRequest(body);
+    assert.ok(!r.ok && r.field === name, JSON.stringify(body));
+  }
 });
