@@ -105,3 +105,37 @@ def test_duration_rules_can_use_p95_instead_of_the_average(conn):
     conn.execute("update monitoring.rules set params = '{\"aggregate\": \"p99\"}' where key = 'slow_response_time_ms'")
     [bad] = evaluate(conn, "slow_response_time_ms", T0 + 2 * MIN)
     assert bad["state"] == "error" and "params.aggregate must be avg or p95" in bad["summary"]
+
+
+def test_an_average_whose_window_empties_after_firing_resolves_once_saying_so(conn):
+    timings = RULES["slow_response_time_ms"]
+    conn.execute(timings.feed("breach", T0.isoformat()))
+    assert evaluate(conn, "slow_response_time_ms", T0 + MIN)[0]["state"] == "firing"
+    assert evaluate(conn, "slow_response_time_ms", T0 + 30 * MIN)[0]["state"] == "firing"  # still in the window
+    [ended] = evaluate(conn, "slow_response_time_ms", T0 + 61 * MIN)  # the calls stopped: the window is empty
+    assert ended["state"] == "resolved", ended
+    assert [e["state"] for e in (evaluate(conn, "slow_response_time_ms", T0 + m * MIN)[0] for m in (62, 63))] == [
+        "no_data", "no_data"]  # fmt: skip
+    [alert] = alerts(conn, "slow_response_time_ms")
+    assert alert["status"] == "resolved" and alert["resolved_at"] == T0 + 61 * MIN
+    assert alert["message"].startswith("no data in the window: no edge_function timings in the last 1 hour")
+    events = conn.execute(
+        "select n.event, count(*) from monitoring.notifications n join public.system_alerts a on a.id = n.alert_id"
+        " where a.alert_type = 'slow_response_time_ms' group by 1 order by 1"
+    ).fetchall()
+    assert events == [("firing", 2), ("resolved", 2)]  # high: email and Slack, once each way
+
+
+def test_keep_still_keeps_an_alert_open_when_its_window_empties(conn):
+    conn.execute("update monitoring.rules set on_no_data = 'keep' where key = 'failed_sms_per_hour'")
+    conn.execute(RULES["failed_sms_per_hour"].feed("breach", T0.isoformat()))
+    assert evaluate(conn, "failed_sms_per_hour", T0 + MIN)[0]["state"] == "firing"
+    assert evaluate(conn, "failed_sms_per_hour", T0 + 61 * MIN)[0]["state"] == "no_data"
+    assert [a["status"] for a in alerts(conn, "failed_sms_per_hour")] == ["firing"]
+
+
+def test_a_source_that_never_had_rows_opens_nothing_and_resolves_nothing(conn):
+    for minute in range(3):
+        [row] = evaluate(conn, "error_rate_percentage", T0 + minute * MIN)
+        assert row["state"] == "no_data"
+    assert alerts(conn, "error_rate_percentage") == []

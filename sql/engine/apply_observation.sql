@@ -5,7 +5,9 @@
 --              bump occurrences/last_seen_at/message/metadata of that same alert (firing or acknowledged);
 --   clear   -> (value back past the resolve threshold) resolves the open alert;
 --   between -> (past the resolve threshold but not the firing one) keeps an open alert, resets a pending count;
---   no data -> per rule.on_no_data: keep (nothing changes), resolve (as clear) or alert (as breach).
+--   no data -> per rule.on_no_data: auto (the default: a window that has emptied, detail.window_empty, resolves as
+--              Prometheus does, with "no data in the window" as the resolve's message; a source with no rows at all
+--              changes nothing), keep (nothing changes), resolve (as clear) or alert (as breach).
 -- Firing, repeat (still firing after the rule's repeat_interval, unless acknowledged) and resolve write their
 -- notifications in the same transaction (monitoring.enqueue_notifications).
 -- Callers hold the rule's advisory lock (monitoring.evaluate). Engine only.
@@ -49,7 +51,12 @@ begin
        for update;
 
     if p_no_data then
-        v_verdict := case p_rule.on_no_data when 'resolve' then 'clear' when 'alert' then 'breach' else 'no_data' end;
+        v_verdict := case p_rule.on_no_data
+            when 'resolve' then 'clear'
+            when 'alert' then 'breach'
+            when 'auto' then case when (p_detail ->> 'window_empty')::boolean then 'clear' else 'no_data' end
+            else 'no_data'
+        end;
     elsif monitoring.breaches(p_value, p_rule.comparison, p_rule.threshold) then
         v_verdict := 'breach';
     elsif not monitoring.breaches(p_value, p_rule.comparison, v_resolve) then
@@ -115,6 +122,7 @@ begin
             update public.system_alerts as a
                set status = 'resolved',
                    resolved_at = p_now,
+                   message = case when p_no_data then 'no data in the window: ' || v_message else a.message end,
                    metadata = a.metadata || pg_catalog.jsonb_build_object('resolved_value', p_value)
              where a.id = v_alert_id;
             v_state := 'resolved';

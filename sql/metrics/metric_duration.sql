@@ -1,7 +1,7 @@
 -- monitoring.metric_duration(rule, now): the average (params.aggregate = 'avg', the seed's choice) or 95th
 -- percentile ('p95') of public.performance_metrics.duration_ms over the window, for rows whose metric_type is
--- params.metric_type (default 'edge_function'). No rows in the window is no data. Metric interface; called by
--- monitoring.evaluate only.
+-- params.metric_type (default 'edge_function'). No rows in the window is no data (detail.window_empty when that
+-- metric_type has rows before it: an open alert resolves). Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_duration(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
@@ -41,6 +41,9 @@ begin
             'avg_ms', pg_catalog.round(v_avg, 1),
             'p95_ms', pg_catalog.round(v_p95, 1),
             'metric_type', v_metric_type,
+            'window_empty', v_samples = 0 and exists (
+                select from public.performance_metrics as x where x.metric_type = v_metric_type and x.recorded_at <= p_now
+            ),
             'summary', case when v_samples = 0
                 then pg_catalog.format(
                     'no %s timings in the last %s', v_metric_type, monitoring.describe_interval(p_rule.time_window))

@@ -2,7 +2,8 @@
 -- rows in the window (all severities, or those whose word means one of params.severities, by
 -- monitoring.severity_aliases). Requests: public.performance_metrics rows with metric_type 'edge_function' in the
 -- window, since every edge function logs one timing per call (the seed's "Edge Function Performance" snippet).
--- No requests in the window is no data. Metric interface; evaluate only.
+-- No requests in the window is no data (detail.window_empty when there were requests before it: an open alert
+-- resolves). Metric interface; evaluate only.
 create or replace function monitoring.metric_error_rate_percentage(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
@@ -38,6 +39,9 @@ begin
         pg_catalog.jsonb_build_object(
             'errors', v_errors,
             'requests', v_requests,
+            'window_empty', v_requests = 0 and exists (
+                select from public.performance_metrics as x where x.metric_type = 'edge_function' and x.recorded_at <= p_now
+            ),
             'summary', case when v_requests = 0
                 then pg_catalog.format('no requests in the last %s', monitoring.describe_interval(p_rule.time_window))
                 else pg_catalog.format('%s error(s) in %s request(s) (%s%%) in the last %s', v_errors, v_requests,

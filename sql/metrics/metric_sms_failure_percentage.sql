@@ -1,7 +1,7 @@
 -- monitoring.metric_sms_failure_percentage(rule, now): the percentage of public.sms_delivery_log rows in the window
 -- whose delivery_status is in params.statuses (default failed: the seed's check_sms_delivery_failures; the
 -- sms_bounce_rate rule counts undelivered and bounced). No SMS in the window is no data (the seed skipped the
--- check). Metric interface; called by monitoring.evaluate only.
+-- check); detail.window_empty when SMS were sent before it. Metric interface; called by monitoring.evaluate only.
 create or replace function monitoring.metric_sms_failure_percentage(p_rule monitoring.rules, p_now timestamptz)
 returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
 language plpgsql
@@ -32,6 +32,7 @@ begin
         pg_catalog.jsonb_build_object(
             'failed_count', v_failed,
             'total_count', v_total,
+            'window_empty', v_total = 0 and exists (select from public.sms_delivery_log as x where x.created_at <= p_now),
             'summary', case when v_total = 0
                 then pg_catalog.format('no SMS sent in the last %s', monitoring.describe_interval(p_rule.time_window))
                 else pg_catalog.format('%s of %s SMS %s (%s%%) in the last %s',

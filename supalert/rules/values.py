@@ -21,7 +21,7 @@ ALIASES = {"window": "time_window"}
 CHOICES = {
     "severity": SEVERITIES,
     "comparison": (">", ">=", "<", "<="),
-    "on_no_data": ("keep", "resolve", "alert"),
+    "on_no_data": ("auto", "keep", "resolve", "alert"),
 }
 TRUE_WORDS = ("true", "yes", "1")
 FALSE_WORDS = ("false", "no", "0")
