@@ -2,7 +2,10 @@
 -- (id, channel, event, attempts, idempotency_key, payload, delivered_to). Takes up to p_limit due rows (pending and due, or
 -- sending with an expired lease: the dispatcher that claimed them died) with FOR UPDATE SKIP LOCKED, so concurrent
 -- dispatchers never get the same row, and leases them to p_worker for p_lease. Rows whose lease expired after
--- their last allowed attempt go dead instead. For the dispatcher (edge function, deploy.py, service_role).
+-- their last allowed attempt go dead instead. A due firing or repeat of an inhibited alert
+-- (monitoring.inhibiting_alert) is recorded as suppressed, inhibited_by its source, instead of being claimed:
+-- decided here rather than when the row was written, so a source that fires in the same evaluation as its
+-- target, in either order, still wins. For the dispatcher (edge function, deploy.py, service_role).
 create or replace function monitoring.claim_notifications(
     p_worker text,
     p_limit integer default 20,
@@ -32,6 +35,16 @@ begin
             v_expired, 'permanent', null, 'lease expired after the last attempt', null, null, p_now
         );
     end loop;
+
+    update monitoring.notifications as n
+       set status = 'suppressed', inhibited_by = i.source, updated_at = p_now
+      from (
+          select q.id, monitoring.inhibiting_alert(q.alert_id) as source
+            from monitoring.notifications as q
+           where q.status = 'pending' and q.next_attempt_at <= p_now and q.event in ('firing', 'repeat')
+             and (p_alert_id is null or q.alert_id = p_alert_id)
+      ) as i
+     where n.id = i.id and i.source is not null;
 
     return query
     with due as (

@@ -4,7 +4,9 @@
 --   - a silence matching the alert (rule, severity, labels) at p_now records the rows as suppressed;
 --   - a digest route holds them for the daily digest (a test event is always sent at once);
 --   - a resolve goes only to channels that were told about the firing, and only on routes with send_resolved;
---   - a notification_dead alert never goes to the channel that is failing.
+--   - a notification_dead alert never goes to the channel that is failing;
+--   - the resolve of an inhibiting alert tells, with a firing now, every target that is still firing and was
+--     told nothing because of it (monitoring.inhibitions; claim_notifications decides inhibition).
 -- Engine only (apply_observation, resolve_alert, notify).
 create or replace function monitoring.enqueue_notifications(p_alert_id uuid, p_event text, p_now timestamptz)
 returns integer
@@ -19,6 +21,7 @@ declare
     v_digest boolean;
     v_written integer := 0;
     v_payload jsonb;
+    v_target uuid;
 begin
     select a.* into v_alert from public.system_alerts as a where a.id = p_alert_id;
     if not found then
@@ -86,6 +89,21 @@ begin
         );
         v_written := v_written + 1;
     end loop;
+    if p_event = 'resolved' then
+        for v_target in
+            select distinct n.alert_id
+              from monitoring.notifications as n
+              join public.system_alerts as t on t.id = n.alert_id
+             where n.inhibited_by = p_alert_id and t.status = 'firing'
+               and not exists (
+                   select from monitoring.notifications as m
+                    where m.alert_id = n.alert_id and m.event in ('firing', 'repeat')
+                      and m.status in ('pending', 'sending', 'sent', 'held', 'digested')
+               )
+        loop
+            perform monitoring.enqueue_notifications(v_target, 'firing', p_now);
+        end loop;
+    end if;
     return v_written;
 end;
 $$;

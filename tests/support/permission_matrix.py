@@ -38,7 +38,7 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
                               "service_role": (SERVER, "all")},
 }  # fmt: skip
 PRIVATE = {"anon": (NO, "-"), "user": (NO, "-"), "admin": (NO, "-"), "service_role": (NO, "-")}
-for _name in ("backup_log", "dispatch_requests", "function_call_hours", "heartbeat", "notifications",
+for _name in ("backup_log", "dispatch_requests", "function_call_hours", "heartbeat", "inhibitions", "notifications",
               "partitioned_tables", "retention_policies", "retention_runs", "routes", "rule_runs", "rule_state",
               "rules", "settings", "severities", "severity_aliases", "silences", "usage_samples"):  # fmt: skip
     TABLES[f"monitoring.{_name}"] = PRIVATE
@@ -125,6 +125,7 @@ for _name in (
     "evaluate_rule(monitoring.rules,timestamp with time zone)",
     "evaluate_on_schedule()",
     "fingerprint(jsonb)",
+    "inhibiting_alert(uuid)",
     "lock_rule(text)",
     "observe_engine_rule(text,jsonb,boolean,jsonb,timestamp with time zone,numeric,boolean)",
     "require_columns(text,text[])",
