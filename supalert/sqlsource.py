@@ -153,8 +153,8 @@ def write_migration(root: Path, migrations: Path, name: str) -> tuple[Path, Chan
     ]
     for relpath in changes.redefined:
         header += [
-            f"-- {relpath} changed: its insert below reaches only databases without the rule; update the existing",
-            "-- rows by hand below it if they should change too (a project may have tuned them).",
+            f"-- {relpath} changed: its insert below reaches only databases without the rule;",
+            "-- update the existing rows by hand if they should change too (a project may have tuned them).",
         ]
     header += [f"-- supalert:moved {old} -> {new}" for old, new in changes.moved]
     for relpath in changes.removed:

@@ -112,9 +112,9 @@ def test_system_health_for_an_admin_matches_what_was_inserted(conn, as_role):
     assert health["function_calls_today"] == {"count": 100, "limit": 500000}
     assert health["open_alerts"]["critical"] >= 1
     assert health["last_evaluation"]["rules_evaluated"] == 16
-    # notify's 3 (critical: email, Slack, SMS) plus 3 each for critical_errors_per_hour and error_rate_percentage,
-    # which the 12 errors (12 per 100 requests) set firing
-    assert health["notifications"] == {"backlog": 9, "dead": 0}
+    # notify's 3 (critical, an app's alert: email, Slack, SMS) plus 2 each (High Error Rate: email, Slack) for
+    # critical_errors_per_hour and error_rate_percentage, which the 12 errors (12 per 100 requests) set firing
+    assert health["notifications"] == {"backlog": 7, "dead": 0}
 
 
 @pytest.mark.parametrize("kind", ["anon", "user"])

@@ -39,7 +39,7 @@ def burst(conn):
 
 def test_the_stronger_error_alert_speaks_for_both(conn):
     burst(conn)
-    assert claimed_rules(conn) == [("critical_errors_per_hour", c) for c in ("email", "slack", "sms")]
+    assert claimed_rules(conn) == [("critical_errors_per_hour", c) for c in ("email", "slack")]
     assert rows(conn, "high_errors_per_hour") == [("firing", "email", "suppressed", True),
                                                   ("firing", "slack", "suppressed", True)]  # fmt: skip
 
@@ -50,7 +50,7 @@ def test_a_target_still_firing_when_its_source_resolves_is_told_then(conn):
     conn.execute("update monitoring.rules set threshold = 100 where key = 'critical_errors_per_hour'")
     assert evaluate(conn, "critical_errors_per_hour", T0 + 2 * MIN)[0]["state"] == "resolved"
     assert claimed_rules(conn) == sorted(
-        [("critical_errors_per_hour", c) for c in ("email", "slack", "sms")]  # its resolve
+        [("critical_errors_per_hour", c) for c in ("email", "slack")]  # its resolve
         + [("high_errors_per_hour", c) for c in ("email", "slack")]  # the firing it held back
     )
     # The target's own resolve later goes to the channels that heard it, as any alert's.
@@ -66,7 +66,7 @@ def test_a_target_resolved_while_inhibited_sends_nothing_at_all(conn):
     assert evaluate(conn, "high_errors_per_hour", T0 + 2 * MIN)[0]["state"] == "resolved"
     conn.execute("update monitoring.rules set threshold = 100 where key = 'critical_errors_per_hour'")
     assert evaluate(conn, "critical_errors_per_hour", T0 + 3 * MIN)[0]["state"] == "resolved"
-    assert claimed_rules(conn) == [("critical_errors_per_hour", c) for c in ("email", "slack", "sms")]
+    assert claimed_rules(conn) == [("critical_errors_per_hour", c) for c in ("email", "slack")]
     assert [r[2] for r in rows(conn, "high_errors_per_hour")] == ["suppressed", "suppressed"]
 
 
@@ -101,3 +101,12 @@ def test_an_inhibition_is_data(conn):
     burst(conn)
     assert [r for r in claimed_rules(conn) if r[0] == "high_errors_per_hour"] == [
         ("high_errors_per_hour", "email"), ("high_errors_per_hour", "slack")]  # fmt: skip
+
+
+def test_the_30_error_burst_is_one_email_and_one_slack_message_and_so_is_its_end(conn):
+    burst(conn)
+    assert claimed_rules(conn) == [("critical_errors_per_hour", "email"), ("critical_errors_per_hour", "slack")]
+    for rule in ("high_errors_per_hour", "critical_errors_per_hour"):  # an hour on, the errors leave the window
+        assert evaluate(conn, rule, T0 + 61 * MIN)[0]["state"] == "resolved"
+    assert claimed_rules(conn) == [("critical_errors_per_hour", "email"), ("critical_errors_per_hour", "slack")]
+    assert claim(conn) == []

@@ -40,8 +40,8 @@ def test_one_incident_sends_one_firing_and_one_resolve_per_routed_channel(conn):
         evaluate(conn, "critical_errors_per_hour", T0 + i * MIN)
     evaluate(conn, "critical_errors_per_hour", T0 + 61 * MIN)
     assert outbox(conn, "critical_errors_per_hour") == [
-        ("firing", "email", "pending"), ("firing", "slack", "pending"), ("firing", "sms", "pending"),
-        ("resolved", "email", "pending"), ("resolved", "slack", "pending"), ("resolved", "sms", "pending"),
+        ("firing", "email", "pending"), ("firing", "slack", "pending"),  # High Error Rate: email and Slack
+        ("resolved", "email", "pending"), ("resolved", "slack", "pending"),
     ]  # fmt: skip
 
 
@@ -55,6 +55,31 @@ def test_routes_follow_the_seed_alert_types(conn):
         assert [c for _, c, _ in rows] == expected
         assert {s for _, _, s in rows} == ({"held"} if severity == "info" else {"pending"})
         conn.execute("delete from monitoring.test_values")
+
+
+def test_a_rules_alert_type_decides_its_channels_whatever_its_severity(conn):
+    types = conn.execute("select key, channels, digest from monitoring.alert_types order by key").fetchall()
+    assert [t[0] for t in types] == ["database_down", "failed_sms", "high_error_rate", "high_usage", "low_inventory",
+                                     "slow_performance"]  # the seed's six  # fmt: skip
+    for alert_type, channels, digest in types:
+        key = add_test_rule(conn, key=f"typed_{alert_type}")
+        conn.execute("update monitoring.rules set severity = 'critical', alert_type = %s where key = %s",
+                     (alert_type, key))  # fmt: skip
+        set_value(conn, T0, 9)
+        evaluate(conn, key, T0)
+        rows = outbox(conn, key)
+        assert [c for _, c, _ in rows] == sorted(channels), alert_type  # critical's route (SMS too) does not apply
+        assert {s for _, _, s in rows} == ({"held"} if digest else {"pending"}), alert_type
+        conn.execute("delete from monitoring.test_values")
+    # A route of the user's for one type adds its channels to that type only.
+    conn.execute(
+        "insert into monitoring.routes (name, alert_type, channels) values ('sms for usage', 'high_usage', '{sms}')"
+    )
+    key = add_test_rule(conn, key="typed_again")
+    conn.execute("update monitoring.rules set alert_type = 'high_usage' where key = %s", (key,))
+    set_value(conn, T0, 9)
+    evaluate(conn, key, T0)
+    assert [(c, st) for _, c, st in outbox(conn, key)] == [("email", "held"), ("sms", "pending")]
 
 
 def test_info_alerts_are_gathered_into_one_daily_digest(conn):
@@ -85,8 +110,7 @@ def test_a_silence_records_suppressed_notifications_and_sends_nothing(conn):
     evaluate(conn, "critical_errors_per_hour", T0 + MIN)
     evaluate(conn, "critical_errors_per_hour", T0 + 61 * MIN)
     rows = outbox(conn, "critical_errors_per_hour")
-    assert rows == [("firing", "email", "suppressed"), ("firing", "slack", "suppressed"),
-                    ("firing", "sms", "suppressed")]  # fmt: skip
+    assert rows == [("firing", "email", "suppressed"), ("firing", "slack", "suppressed")]
     assert claim(conn, at=T0 + 62 * MIN) == []
     [(status,)] = conn.execute("select status from public.system_alerts").fetchall()
     assert status == "resolved"  # the alert itself is recorded as usual
@@ -261,7 +285,7 @@ def test_manual_resolve_notifies_the_channels_that_heard_the_firing(conn):
     insert_errors(conn, T0, 9)
     [row] = evaluate(conn, "critical_errors_per_hour", T0)
     conn.execute("select monitoring.resolve_alert(%s)", (row["alert_id"],))
-    assert [e for e, _, _ in outbox(conn, "critical_errors_per_hour")].count("resolved") == 3
+    assert [e for e, _, _ in outbox(conn, "critical_errors_per_hour")].count("resolved") == 2  # email and Slack
 
 
 def test_a_late_failure_from_a_dispatcher_that_lost_its_lease_is_ignored(conn):

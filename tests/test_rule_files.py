@@ -101,7 +101,7 @@ def test_a_changed_rule_is_copied_with_a_warning_that_installed_rows_keep_theirs
     assert changes.redefined == ["rules/high_errors_per_hour.md"]
     text = migration.read_text()
     assert "-- rules/high_errors_per_hour.md changed: its insert below reaches only databases without the rule" in text
-    assert "'high', '>', 25)\non conflict (key) do nothing;" in text
+    assert "'high_error_rate', 'high', '>', 25\n)\non conflict (key) do nothing;" in text
 
 
 @pytest.mark.parametrize(

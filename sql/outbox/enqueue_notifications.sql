@@ -1,6 +1,8 @@
 -- monitoring.enqueue_notifications(alert id, event, now): returns the number of outbox rows written.
 -- Writes one monitoring.notifications row per channel that the enabled routes matching the alert choose, in the
--- caller's transaction (the one that changed the alert), so the notification commits or rolls back with it:
+-- caller's transaction (the one that changed the alert), so the notification commits or rolls back with it. A
+-- route matches on alert type (its rule's, monitoring.alert_types), severity, rule and labels; a route marked
+-- untyped_only (the seeded severity routes) serves only alerts without a type, such as an app's own:
 --   - a silence matching the alert (rule, severity, labels) at p_now records the rows as suppressed;
 --   - a digest route holds them for the daily digest (a test event is always sent at once);
 --   - a resolve goes only to channels that were told about the firing, and only on routes with send_resolved;
@@ -22,12 +24,14 @@ declare
     v_written integer := 0;
     v_payload jsonb;
     v_target uuid;
+    v_type text;
 begin
     select a.* into v_alert from public.system_alerts as a where a.id = p_alert_id;
     if not found then
         raise exception 'alert % not found', p_alert_id using errcode = 'no_data_found';
     end if;
     v_labels := coalesce(v_alert.metadata -> 'labels', '{}'::jsonb);
+    select r.alert_type into v_type from monitoring.rules as r where r.key = v_alert.alert_type;
 
     select s.id
       into v_silence
@@ -60,6 +64,8 @@ begin
           from monitoring.routes as r
          cross join lateral pg_catalog.unnest(r.channels) as c (channel)
          where r.enabled
+           and (r.alert_type is null or r.alert_type = v_type)
+           and not (r.untyped_only and v_type is not null)
            and (r.severity is null or r.severity = v_alert.severity)
            and (r.rule_key is null or r.rule_key = v_alert.alert_type)
            and v_labels @> r.labels

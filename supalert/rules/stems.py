@@ -49,13 +49,16 @@ class RuleFile:
     runbook: str  # the Markdown after the definition
 
     def statement(self) -> str:
-        """The insert a migration carries for this rule: the columns it sets, the others their defaults."""
+        """The insert a migration carries for this rule: the columns it sets, the others their defaults; laid out
+        as sqlfluff wants it (lines of at most 120 characters, a long text split with ||)."""
         names = ["key", *self.columns]
         values = [_literal(self.key), *(_literal(v) for v in self.columns.values())]
         return (
-            f"insert into monitoring.rules ({', '.join(names)})\n"
-            f"values ({', '.join(values)})\n"
-            "on conflict (key) do nothing;\n"
+            "insert into monitoring.rules (\n"
+            + "\n".join(_wrap(names))
+            + "\n) values (\n"
+            + "\n".join(_wrap(values))
+            + "\n)\non conflict (key) do nothing;\n"
         )
 
     def feed(self, case: str, at: str) -> str:
@@ -80,6 +83,48 @@ def _literal(value: Any) -> str:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+WIDTH = 116  # 120, less the indent
+INDENT = "    "
+
+
+def _pieces(item: str) -> list[str]:
+    """One value's lines: itself, or a long quoted text cut at spaces into 'a ' || 'b' lines."""
+    if len(item) < WIDTH or not item.startswith("'") or not item.endswith("'"):
+        return [item]
+    words, parts, part = item[1:-1].split(" "), [], ""
+    for word in words:
+        if part and len(part) + len(word) + 8 > WIDTH:
+            parts.append(part)
+            part = ""
+        part += word + " "
+    parts.append(part[:-1])
+    return [f"'{parts[0]}'", *(f"|| '{p}'" for p in parts[1:])]
+
+
+def _wrap(items: list[str]) -> list[str]:
+    """Comma-separated items filled into indented lines of at most WIDTH characters."""
+    lines: list[str] = []
+    line = ""
+    for k, item in enumerate(items):
+        comma = "," if k < len(items) - 1 else ""
+        pieces = _pieces(item)
+        if len(pieces) > 1:  # a long text takes lines of its own
+            if line:
+                lines.append(INDENT + line)
+                line = ""
+            lines += [INDENT + p for p in pieces[:-1]]
+            lines.append(INDENT + pieces[-1] + comma)
+            continue
+        token = item + comma
+        if line and len(line) + 1 + len(token) > WIDTH:
+            lines.append(INDENT + line)
+            line = ""
+        line = f"{line} {token}" if line else token
+    if line:
+        lines.append(INDENT + line)
+    return lines
 
 
 def _problem(relpath: str, message: str, hint: str | None = None) -> SupalertError:

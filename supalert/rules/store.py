@@ -30,6 +30,7 @@ CONSTRAINTS = {
     "rules_evaluation_interval_at_least_a_second": ("evaluation_interval", "must be at least 1 second"),
     "rules_on_no_data_known": ("on_no_data", "must be one of " + ", ".join(CHOICES["on_no_data"])),
     "rules_runbook_url_http": ("runbook_url", "must start with http:// or https://"),
+    "rules_alert_type_known": ("alert_type", "is not a key of monitoring.alert_types"),
     "rules_metric_function_required": (
         "enabled",
         "cannot be true: this metric rule has no metric_function yet (its data source is not there)",

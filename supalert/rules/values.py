@@ -176,6 +176,7 @@ FIELDS: dict[str, Kind] = {
     "on_no_data": CHOICE,
     "enabled": BOOLEAN,
     "runbook_url": Kind(TEXT.from_text, TEXT.from_toml, nullable=True),
+    "alert_type": Kind(TEXT.from_text, TEXT.from_toml, nullable=True),
     "title": TEXT,
     "description": TEXT,
 }

@@ -38,9 +38,10 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
                               "service_role": (SERVER, "all")},
 }  # fmt: skip
 PRIVATE = {"anon": (NO, "-"), "user": (NO, "-"), "admin": (NO, "-"), "service_role": (NO, "-")}
-for _name in ("backup_log", "dispatch_requests", "function_call_hours", "heartbeat", "inhibitions", "notifications",
-              "partitioned_tables", "retention_policies", "retention_runs", "routes", "rule_runs", "rule_state",
-              "rules", "settings", "severities", "severity_aliases", "silences", "usage_samples"):  # fmt: skip
+for _name in ("alert_types", "backup_log", "dispatch_requests", "function_call_hours", "heartbeat", "inhibitions",
+              "notifications", "partitioned_tables", "retention_policies", "retention_runs", "routes", "rule_runs",
+              "rule_state", "rules", "settings", "severities", "severity_aliases", "silences",
+              "usage_samples"):  # fmt: skip
     TABLES[f"monitoring.{_name}"] = PRIVATE
 
 # A row each of these tables gets before the select cells are checked (written by the owner, for another user).
