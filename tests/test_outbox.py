@@ -155,6 +155,36 @@ def test_an_expired_lease_is_claimed_again(conn):
     assert again == nid and attempts == 2
 
 
+def test_a_dispatcher_that_dies_costs_an_attempt_only_for_the_row_it_was_sending(conn):
+    conn.execute("select monitoring.notify('critical', 'crash', 'm', 'crash_test')")  # email, Slack, SMS
+    batch = claim(conn, "crashed", lease="1 minute")
+    sent_first, in_flight, untried = (row[0] for row in batch)
+    assert record(conn, sent_first, "sent") == "sent"  # then the dispatcher died sending the second
+    later = conn.execute("select now() + interval '2 minutes'").fetchone()[0]
+    again = claim(conn, "other", at=later)
+    attempts = {nid: n for nid, _, _, n in again}
+    assert attempts == {untried: 1, in_flight: 2}  # the untried row's first claim was refunded
+    assert [row[0] for row in again] == [untried, in_flight]  # the row that may crash a dispatcher goes last
+
+
+def test_a_row_that_crashes_every_dispatcher_dies_and_the_others_are_sent(conn):
+    conn.execute("select monitoring.notify('critical', 'crash', 'm', 'crash_test')")  # email, Slack, SMS
+    poison = claim(conn, "first")[0][0]  # every dispatcher that sends this row dies doing so
+    at = conn.execute("select now()").fetchone()[0]
+    for _ in range(10):
+        at += timedelta(minutes=3)  # the last lease expired
+        for nid, *_ in claim(conn, "next", at=at):
+            if nid == poison:
+                break
+            record(conn, nid, "sent", at=at)
+    rows = conn.execute(
+        "select n.id = %s, n.status, n.attempts from monitoring.notifications n"
+        " join public.system_alerts a on a.id = n.alert_id where a.alert_type = 'crash_test'",
+        (poison,),
+    ).fetchall()
+    assert sorted(rows) == [(False, "sent", 1), (False, "sent", 1), (True, "dead", 8)]
+
+
 def test_retry_backs_off_exponentially_and_honours_retry_after(conn):
     conn.execute("select monitoring.notify('warning', 'retry', 'm', 'retry_test')")
     [(nid, *_)] = claim(conn)
