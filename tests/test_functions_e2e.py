@@ -63,6 +63,24 @@ def test_one_incident_delivers_one_firing_and_one_resolve_on_every_routed_channe
     assert again["sent"] == 0 and len(capture.requests) == 4  # nothing twice
 
 
+def test_an_escalation_pages_the_step_recipient_and_the_resolve_reaches_them(conn, stack, capture):
+    lead = "+15550009999"
+    conn.execute(
+        "update monitoring.escalation_steps set recipients = %s where alert_type = 'high_error_rate' and step = 1",
+        ([lead],),
+    )
+    insert_errors(conn, T0, 9, severity="critical")
+    [row] = evaluate(conn, "critical_errors_per_hour", T0)
+    assert conn.execute("select monitoring.escalate(%s)", (T0 + 15 * MIN,)).fetchone()[0] == 1
+    conn.execute("select monitoring.resolve_alert(%s)", (row["alert_id"],))
+    answer = stack.call("check-alert-triggers", {}).json()
+    assert answer["sent"] == 6 and answer["dead"] == 0, answer  # firing x2, escalation (SMS), resolve x2 + SMS
+    texts = [(r.body["To"], r.body["Body"]) for r in capture.of("sms")]
+    assert [to for to, _ in texts] == [lead, lead]  # never the configured numbers: they were not paged
+    assert "UNACKNOWLEDGED" in texts[0][1] and "RESOLVED" in texts[1][1]
+    assert len(capture.of("email")) == 2 and len(capture.of("slack")) == 2
+
+
 def test_a_silenced_alert_records_suppressed_notifications_and_sends_nothing(conn, stack, capture):
     conn.execute(
         "insert into monitoring.silences (rule_key, starts_at, ends_at, created_by, comment)"

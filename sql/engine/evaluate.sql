@@ -1,7 +1,8 @@
 -- monitoring.evaluate(rule default null, now default now()): one row per series evaluated
 -- (rule, labels, value, threshold, state, alert_id, summary), so a DBA sees the answer in psql.
 -- With no rule: every enabled rule that is due (its evaluation_interval has passed since its last run), then the
--- heartbeat. With a rule key: that rule now, due or not (a disabled rule is reported, not evaluated).
+-- escalations (monitoring.escalate), then the heartbeat. With a rule key: that rule now, due or not (a disabled
+-- rule is reported, not evaluated).
 -- Each rule runs under its own advisory lock (overlapping runs, e.g. pg_cron and a DBA, never double-fire) and in
 -- its own subtransaction: a rule that raises is logged, raises one rule_error alert, and the others still run.
 -- Callers: pg_cron, deploy.py, service_role, and admins through the public check_* functions.
@@ -98,6 +99,7 @@ begin
     end loop;
 
     if p_rule is null then
+        perform monitoring.escalate(p_now);
         insert into monitoring.heartbeat as h (
             id, last_evaluated_at, completed_at, duration_ms, rules_evaluated, rules_failed
         ) values (

@@ -5,7 +5,7 @@
 -- dispatcher died) only the first row of that batch still sending can have been attempted: it keeps its attempt
 -- and goes to the back of the queue (dead if that was its last), and the rows after it were never tried and are
 -- handed back with their attempt not counted, so a dispatcher that crashes over and over costs one attempt per
--- crash, not one per row it held. A due firing or repeat of an inhibited alert (monitoring.inhibiting_alert) is
+-- crash, not one per row it held. A due firing, repeat or escalation of an inhibited alert (monitoring.inhibiting_alert) is
 -- recorded as suppressed, inhibited_by its source, instead of being claimed: decided here rather than when the
 -- row was written, so a source that fires in the same evaluation as its target, in either order, still wins.
 -- For the dispatcher (edge function, deploy.py, service_role).
@@ -71,7 +71,7 @@ begin
       from (
           select q.id, monitoring.inhibiting_alert(q.alert_id) as source
             from monitoring.notifications as q
-           where q.status = 'pending' and q.next_attempt_at <= p_now and q.event in ('firing', 'repeat')
+           where q.status = 'pending' and q.next_attempt_at <= p_now and q.event in ('firing', 'repeat', 'escalation')
              and (p_alert_id is null or q.alert_id = p_alert_id)
       ) as i
      where n.id = i.id and i.source is not null;

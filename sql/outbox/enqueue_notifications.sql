@@ -5,11 +5,14 @@
 -- untyped_only (the seeded severity routes) serves only alerts without a type, such as an app's own:
 --   - a silence matching the alert (rule, severity, labels) at p_now records the rows as suppressed;
 --   - a digest route holds them for the daily digest (a test event is always sent at once);
---   - a resolve goes only to channels that were told about the firing, and only on routes with send_resolved;
+--   - an escalation goes to the channels and recipients of the alert's current step (monitoring.escalate) instead
+--     of the routes';
+--   - a resolve goes only to channels that were told about the firing, on routes with send_resolved, and to
+--     every channel and recipient an escalation paged (payload.recipients; '*' stands for the channel's own);
 --   - a notification_dead alert never goes to the channel that is failing;
 --   - the resolve of an inhibiting alert tells, with a firing now, every target that is still firing and was
 --     told nothing because of it (monitoring.inhibitions; claim_notifications decides inhibition).
--- Engine only (apply_observation, resolve_alert, notify).
+-- Engine only (apply_observation, resolve_alert, notify, escalate).
 create or replace function monitoring.enqueue_notifications(p_alert_id uuid, p_event text, p_now timestamptz)
 returns integer
 language plpgsql
@@ -25,6 +28,7 @@ declare
     v_payload jsonb;
     v_target uuid;
     v_type text;
+    v_recipients text[];
 begin
     select a.* into v_alert from public.system_alerts as a where a.id = p_alert_id;
     if not found then
@@ -58,27 +62,74 @@ begin
         'runbook_url', v_alert.metadata ->> 'runbook_url',
         'metadata', v_alert.metadata
     );
+    if p_event = 'escalation' then
+        v_payload := v_payload || pg_catalog.jsonb_build_object('escalation_step', v_alert.escalation_step);
+    end if;
 
-    for v_channel, v_digest in
-        select c.channel, pg_catalog.bool_and(r.digest)
-          from monitoring.routes as r
-         cross join lateral pg_catalog.unnest(r.channels) as c (channel)
-         where r.enabled
-           and (r.alert_type is null or r.alert_type = v_type)
-           and not (r.untyped_only and v_type is not null)
-           and (r.severity is null or r.severity = v_alert.severity)
-           and (r.rule_key is null or r.rule_key = v_alert.alert_type)
-           and v_labels @> r.labels
-           and (p_event <> 'resolved' or r.send_resolved)
-         group by c.channel
-         order by c.channel
+    for v_channel, v_digest, v_recipients in
+        with routed as (
+            select c.channel, pg_catalog.bool_and(r.digest) as digest
+              from monitoring.routes as r
+             cross join lateral pg_catalog.unnest(r.channels) as c (channel)
+             where r.enabled
+               and p_event <> 'escalation'
+               and (r.alert_type is null or r.alert_type = v_type)
+               and not (r.untyped_only and v_type is not null)
+               and (r.severity is null or r.severity = v_alert.severity)
+               and (r.rule_key is null or r.rule_key = v_alert.alert_type)
+               and v_labels @> r.labels
+               and (p_event <> 'resolved' or r.send_resolved)
+             group by c.channel
+        ),
+
+        stepped as (
+            select distinct c.channel, s.recipients
+              from monitoring.escalation_steps as s
+             cross join lateral pg_catalog.unnest(s.channels) as c (channel)
+             where p_event = 'escalation' and s.alert_type = v_type and s.step = v_alert.escalation_step
+        ),
+
+        paged as (
+            select distinct n.channel
+              from monitoring.notifications as n
+             where p_event = 'resolved' and n.alert_id = p_alert_id and n.event = 'escalation'
+               and n.status in ('pending', 'sending', 'sent')
+        )
+
+        select ch.channel, coalesce(rt.digest, false), st.recipients
+          from (
+              select routed.channel from routed
+              union
+              select stepped.channel from stepped
+              union
+              select paged.channel from paged
+          ) as ch
+          left join routed as rt on rt.channel = ch.channel
+          left join stepped as st on st.channel = ch.channel
+         order by ch.channel
     loop
         continue when v_alert.alert_type = 'notification_dead' and v_channel = v_labels ->> 'channel';
         continue when p_event = 'resolved' and not exists (
             select from monitoring.notifications as n
-             where n.alert_id = p_alert_id and n.channel = v_channel and n.event in ('firing', 'repeat')
+             where n.alert_id = p_alert_id and n.channel = v_channel and n.event in ('firing', 'repeat', 'escalation')
                and n.status in ('pending', 'sending', 'sent', 'held', 'digested')
         );
+        if p_event = 'resolved' then
+            -- Everyone told on this channel hears the end: the union of what each told row reached.
+            select pg_catalog.array_agg(distinct t.recipient order by t.recipient)
+              into v_recipients
+              from monitoring.notifications as n
+             cross join lateral pg_catalog.jsonb_array_elements_text(
+                 case
+                     when pg_catalog.jsonb_typeof(n.payload -> 'recipients') = 'array'
+                          and pg_catalog.jsonb_array_length(n.payload -> 'recipients') > 0
+                         then n.payload -> 'recipients'
+                     else '["*"]'::jsonb
+                 end
+             ) as t (recipient)
+             where n.alert_id = p_alert_id and n.channel = v_channel and n.event in ('firing', 'repeat', 'escalation')
+               and n.status in ('pending', 'sending', 'sent', 'held', 'digested');
+        end if;
         insert into monitoring.notifications (
             alert_id, event, channel, status, payload, idempotency_key, next_attempt_at, silenced_by, created_at,
             updated_at
@@ -89,7 +140,10 @@ begin
                 when v_digest and p_event <> 'test' then 'held'
                 else 'pending'
             end,
-            v_payload,
+            case
+                when coalesce(v_recipients, '{}') in ('{}', '{*}') then v_payload
+                else v_payload || pg_catalog.jsonb_build_object('recipients', v_recipients)
+            end,
             'supalert-' || pg_catalog.gen_random_uuid()::text,
             p_now, v_silence, p_now, p_now
         );

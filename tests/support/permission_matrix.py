@@ -38,10 +38,10 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
                               "service_role": (SERVER, "all")},
 }  # fmt: skip
 PRIVATE = {"anon": (NO, "-"), "user": (NO, "-"), "admin": (NO, "-"), "service_role": (NO, "-")}
-for _name in ("alert_types", "backup_log", "dispatch_requests", "function_call_hours", "heartbeat", "inhibitions",
-              "notifications", "partitioned_tables", "retention_policies", "retention_runs", "routes", "rule_runs",
-              "rule_state", "rules", "settings", "severities", "severity_aliases", "silences",
-              "usage_samples"):  # fmt: skip
+for _name in ("alert_types", "backup_log", "dispatch_requests", "escalation_steps", "function_call_hours",
+              "heartbeat", "inhibitions", "notifications", "partitioned_tables", "retention_policies",
+              "retention_runs", "routes", "rule_runs", "rule_state", "rules", "settings", "severities",
+              "severity_aliases", "silences", "usage_samples"):  # fmt: skip
     TABLES[f"monitoring.{_name}"] = PRIVATE
 
 # A row each of these tables gets before the select cells are checked (written by the owner, for another user).
@@ -75,6 +75,7 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], bool, str | None]] = {
                                                                                            None),
     "monitoring.create_silence(text,text,jsonb,interval,text,text)": (
         ADMIN_RPC, True, "select monitoring.create_silence('high_errors_per_hour', null, '{}', '1 hour', 'c')"),
+    "monitoring.escalate(timestamp with time zone)": (ADMIN_RPC, True, "select monitoring.escalate()"),
     "monitoring.evaluate(text,timestamp with time zone)": (ADMIN_RPC, True,
                                                            "select * from monitoring.evaluate('database_size_gb')"),
     "monitoring.is_admin()": (ADMIN_RPC, False, None),
@@ -127,6 +128,7 @@ for _name in (
     "evaluate_on_schedule()",
     "fingerprint(jsonb)",
     "inhibiting_alert(uuid)",
+    "recipients_valid(text[])",
     "lock_rule(text)",
     "observe_engine_rule(text,jsonb,boolean,jsonb,timestamp with time zone,numeric,boolean)",
     "require_columns(text,text[])",

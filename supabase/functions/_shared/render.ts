@@ -32,6 +32,7 @@ const SEVERITY_COLOURS: Record<string, string> = {
 const EVENT_WORDS: Record<string, string> = {
   firing: "FIRING",
   repeat: "STILL FIRING",
+  escalation: "UNACKNOWLEDGED",
   test: "TEST",
 };
 

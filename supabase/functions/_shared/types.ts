@@ -8,7 +8,7 @@ export const CHANNELS: readonly Channel[] = ["email", "slack", "sms"];
 export type Severity = "critical" | "high" | "warning" | "info";
 export const SEVERITIES: readonly Severity[] = ["critical", "high", "warning", "info"];
 
-export type NotificationEvent = "firing" | "repeat" | "resolved" | "test" | "digest";
+export type NotificationEvent = "firing" | "repeat" | "escalation" | "resolved" | "test" | "digest";
 
 export interface AlertPayload {
   alert_id?: string | null;
@@ -25,6 +25,10 @@ export interface AlertPayload {
   runbook_url?: string | null;
   metadata?: Record<string, unknown> | null;
   items?: AlertPayload[] | null;
+  /** Who this row goes to (an escalation step's, or everyone a resolve reaches); "*" or none: the channel's own. */
+  recipients?: string[] | null;
+  /** For an escalation: the step (monitoring.escalation_steps) being paged. */
+  escalation_step?: number | null;
 }
 
 /** One row of the outbox as claimed by monitoring.claim_notifications(). */

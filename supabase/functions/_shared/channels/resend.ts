@@ -2,6 +2,7 @@
 // own Idempotency-Key derived from the notification's, so a retry after a partial failure re-sends every chunk but
 // Resend delivers each one only once (keys are kept 24 h).
 import { env, envList } from "../env.ts";
+import { recipientsFor } from "../recipients.ts";
 import { renderEmail } from "../render.ts";
 import type { DeliveryOutcome, Notification } from "../types.ts";
 import { postToProvider } from "./post.ts";
@@ -52,7 +53,7 @@ export async function sendEmail(n: Notification): Promise<DeliveryOutcome[]> {
   const config = emailConfig();
   if ("missing" in config) return [notConfigured("email", config.missing)];
   const content = renderEmail(n.payload, n.event);
-  const chunks = chunk(config.recipients, RESEND_MAX_RECIPIENTS);
+  const chunks = chunk(recipientsFor(n.payload, config.recipients, "email"), RESEND_MAX_RECIPIENTS);
   const outcomes: DeliveryOutcome[] = [];
   const done = new Set(n.delivered_to ?? []);
   for (const [index, to] of chunks.entries()) {

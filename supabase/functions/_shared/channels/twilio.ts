@@ -1,6 +1,7 @@
 // SMS through Twilio's Messages API: one form-encoded POST per recipient, Basic auth with the account SID and token.
 // A Messaging Service SID is preferred over a From number when both are set, as Twilio itself does.
 import { env, envList } from "../env.ts";
+import { recipientsFor } from "../recipients.ts";
 import { renderSms } from "../render.ts";
 import type { DeliveryOutcome, Notification } from "../types.ts";
 import { postToProvider } from "./post.ts";
@@ -44,7 +45,7 @@ export async function sendSms(n: Notification): Promise<DeliveryOutcome[]> {
   const basic = btoa(`${config.accountSid}:${config.authToken}`);
   const outcomes: DeliveryOutcome[] = [];
   const done = new Set(n.delivered_to ?? []);
-  for (const to of config.recipients) {
+  for (const to of recipientsFor(n.payload, config.recipients, "sms")) {
     const recipient = `sms:${to}`;
     if (done.has(recipient)) continue; // reached by an earlier attempt: never text anyone twice
     const form = new URLSearchParams({ To: to, ...config.sender, Body: text });
