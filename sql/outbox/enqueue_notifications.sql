@@ -109,13 +109,9 @@ begin
          order by ch.channel
     loop
         continue when v_alert.alert_type = 'notification_dead' and v_channel = v_labels ->> 'channel';
-        continue when p_event = 'resolved' and not exists (
-            select from monitoring.notifications as n
-             where n.alert_id = p_alert_id and n.channel = v_channel and n.event in ('firing', 'repeat', 'escalation')
-               and n.status in ('pending', 'sending', 'sent', 'held', 'digested')
-        );
         if p_event = 'resolved' then
-            -- Everyone told on this channel hears the end: the union of what each told row reached.
+            -- Everyone told on this channel hears the end: the union of what each told row reached (null: the
+            -- channel was told nothing, so it hears nothing).
             select pg_catalog.array_agg(distinct t.recipient order by t.recipient)
               into v_recipients
               from monitoring.notifications as n
@@ -129,6 +125,7 @@ begin
              ) as t (recipient)
              where n.alert_id = p_alert_id and n.channel = v_channel and n.event in ('firing', 'repeat', 'escalation')
                and n.status in ('pending', 'sending', 'sent', 'held', 'digested');
+            continue when v_recipients is null;
         end if;
         insert into monitoring.notifications (
             alert_id, event, channel, status, payload, idempotency_key, next_attempt_at, silenced_by, created_at,
