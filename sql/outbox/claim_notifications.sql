@@ -8,6 +8,7 @@
 -- crash, not one per row it held. A due firing, repeat or escalation of an inhibited alert (monitoring.inhibiting_alert) is
 -- recorded as suppressed, inhibited_by its source, instead of being claimed: decided here rather than when the
 -- row was written, so a source that fires in the same evaluation as its target, in either order, still wins.
+-- Then the due rows of each alert group become one row per channel (monitoring.form_groups), claimed like any other.
 -- For the dispatcher (edge function, deploy.py, service_role).
 create or replace function monitoring.claim_notifications(
     p_worker text,
@@ -72,9 +73,11 @@ begin
           select q.id, monitoring.inhibiting_alert(q.alert_id) as source
             from monitoring.notifications as q
            where q.status = 'pending' and q.next_attempt_at <= p_now and q.event in ('firing', 'repeat', 'escalation')
-             and (p_alert_id is null or q.alert_id = p_alert_id)
+             and q.alert_id is not null and (p_alert_id is null or q.alert_id = p_alert_id)
       ) as i
      where n.id = i.id and i.source is not null;
+
+    perform monitoring.form_groups(p_alert_id, p_now);
 
     return query
     with due as (

@@ -10,6 +10,9 @@
 --   - a resolve goes only to channels that were told about the firing, on routes with send_resolved, and to
 --     every channel and recipient an escalation paged (payload.recipients; '*' stands for the channel's own);
 --   - a notification_dead alert never goes to the channel that is failing;
+--   - a firing, repeat, escalation or resolve of a grouped rule's alert (monitoring.rules.group_by) carries its group key and
+--     is due at its group's slot (monitoring.group_slot), so the alerts that come together go out as one message
+--     per channel (monitoring.form_groups);
 --   - the resolve of an inhibiting alert tells, with a firing now, every target that is still firing and was
 --     told nothing because of it (monitoring.inhibitions; claim_notifications decides inhibition).
 -- Engine only (apply_observation, resolve_alert, notify, escalate).
@@ -29,13 +32,33 @@ declare
     v_target uuid;
     v_type text;
     v_recipients text[];
+    v_group_by text[];
+    v_group_wait interval;
+    v_group_interval interval;
+    v_group_key text;
+    v_status text;
 begin
     select a.* into v_alert from public.system_alerts as a where a.id = p_alert_id;
     if not found then
         raise exception 'alert % not found', p_alert_id using errcode = 'no_data_found';
     end if;
     v_labels := coalesce(v_alert.metadata -> 'labels', '{}'::jsonb);
-    select r.alert_type into v_type from monitoring.rules as r where r.key = v_alert.alert_type;
+    select r.alert_type, r.group_by, r.group_wait, r.group_interval
+      into v_type, v_group_by, v_group_wait, v_group_interval
+      from monitoring.rules as r
+     where r.key = v_alert.alert_type;
+    if v_group_by is not null and p_event in ('firing', 'repeat', 'escalation', 'resolved') then
+        v_group_key := v_alert.alert_type || ' ' || coalesce(
+            (select pg_catalog.jsonb_object_agg(g.name, v_labels -> g.name)
+               from pg_catalog.unnest(v_group_by) as g (name)
+              where v_labels ? g.name),
+            '{}'::jsonb
+        )::text;
+        -- One escalation step pages the same people for every member: a group per step.
+        if p_event = 'escalation' then
+            v_group_key := v_group_key || ' step ' || v_alert.escalation_step;
+        end if;
+    end if;
 
     select s.id
       into v_silence
@@ -93,7 +116,7 @@ begin
             select distinct n.channel
               from monitoring.notifications as n
              where p_event = 'resolved' and n.alert_id = p_alert_id and n.event = 'escalation'
-               and n.status in ('pending', 'sending', 'sent')
+               and n.status in ('pending', 'sending', 'sent', 'grouped')
         )
 
         select ch.channel, coalesce(rt.digest, false), st.recipients
@@ -124,25 +147,32 @@ begin
                  end
              ) as t (recipient)
              where n.alert_id = p_alert_id and n.channel = v_channel and n.event in ('firing', 'repeat', 'escalation')
-               and n.status in ('pending', 'sending', 'sent', 'held', 'digested');
+               and n.status in ('pending', 'sending', 'sent', 'held', 'digested', 'grouped');
             continue when v_recipients is null;
         end if;
+        v_status := case
+            when v_silence is not null then 'suppressed'
+            when v_digest and p_event <> 'test' then 'held'
+            else 'pending'
+        end;
         insert into monitoring.notifications (
-            alert_id, event, channel, status, payload, idempotency_key, next_attempt_at, silenced_by, created_at,
-            updated_at
+            alert_id, event, channel, status, payload, idempotency_key, next_attempt_at, silenced_by, group_key,
+            created_at, updated_at
         ) values (
-            p_alert_id, p_event, v_channel,
-            case
-                when v_silence is not null then 'suppressed'
-                when v_digest and p_event <> 'test' then 'held'
-                else 'pending'
-            end,
+            p_alert_id, p_event, v_channel, v_status,
             case
                 when coalesce(v_recipients, '{}') in ('{}', '{*}') then v_payload
                 else v_payload || pg_catalog.jsonb_build_object('recipients', v_recipients)
             end,
             'supalert-' || pg_catalog.gen_random_uuid()::text,
-            p_now, v_silence, p_now, p_now
+            case
+                when v_group_key is not null and v_status = 'pending'
+                    then monitoring.group_slot(v_group_key, v_channel, p_event, v_group_wait, v_group_interval, p_now)
+                else p_now
+            end,
+            v_silence,
+            case when v_status = 'pending' then v_group_key end,
+            p_now, p_now
         );
         v_written := v_written + 1;
     end loop;
@@ -155,7 +185,7 @@ begin
                and not exists (
                    select from monitoring.notifications as m
                     where m.alert_id = n.alert_id and m.event in ('firing', 'repeat')
-                      and m.status in ('pending', 'sending', 'sent', 'held', 'digested')
+                      and m.status in ('pending', 'sending', 'sent', 'held', 'digested', 'grouped')
                )
         loop
             perform monitoring.enqueue_notifications(v_target, 'firing', p_now);

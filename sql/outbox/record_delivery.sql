@@ -5,7 +5,8 @@
 -- opens (or bumps) a notification_dead alert for its channel, which is routed away from that channel; a sent one
 -- resolves that alert. Recording 'sent' twice is harmless; with p_worker, a failure reported by a dispatcher that
 -- no longer holds the lease is ignored. p_delivered names the recipients this attempt reached (kept in
--- delivered_to, so a retry skips them). For the dispatcher.
+-- delivered_to, so a retry skips them). A group's row (monitoring.form_groups) settles its members with it: sent
+-- or dead together. For the dispatcher.
 create or replace function monitoring.record_delivery(
     p_id uuid,
     p_outcome text,
@@ -74,6 +75,11 @@ begin
            end,
            updated_at = p_now
      where n.id = p_id;
+    if v_status in ('sent', 'dead') then
+        update monitoring.notifications as n
+           set status = v_status, sent_at = case when v_status = 'sent' then p_now end, updated_at = p_now
+         where n.group_id = p_id and n.status = 'grouped';
+    end if;
 
     -- A notification about a dead channel that dies itself raises nothing more: no loop.
     if v_status in ('dead', 'sent') and (

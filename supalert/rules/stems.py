@@ -76,6 +76,8 @@ def _literal(value: Any) -> str:
         return format_value(Decimal(value))
     if isinstance(value, dict):
         return _quote(json.dumps(value, sort_keys=True, ensure_ascii=False)) + "::jsonb"
+    if isinstance(value, list):
+        return "array[" + ", ".join(_quote(str(v)) for v in value) + "]::text[]"
     if hasattr(value, "total_seconds"):
         return f"interval {_quote(format_value(value))}"
     return _quote(str(value))

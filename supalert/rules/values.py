@@ -129,6 +129,29 @@ def _text_text(name: str, _field: str, text: str) -> str:
     return text
 
 
+LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def _label_names(name: str, names: list[str]) -> list[str]:
+    bad = [n for n in names if not LABEL_NAME.fullmatch(n)]
+    if bad:
+        raise FieldError(f"{name}: {', '.join(repr(b) for b in bad)} is not a label name", "letters, digits and _")
+    if len(set(names)) != len(names):
+        raise FieldError(f"{name} names a label twice")
+    return names
+
+
+def _labels_text(name: str, _field: str, text: str) -> list[str]:
+    """Comma-separated label names; empty text is the empty list (every alert of the rule in one group)."""
+    return _label_names(name, [part.strip() for part in text.split(",") if part.strip()])
+
+
+def _labels_toml(name: str, _field: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _wrong_type(name, value, 'an array of label names such as ["region"], or "none"')
+    return _label_names(name, value)
+
+
 def _string_toml(wanted: Callable[[str], str], read: Callable[[str, str, str], Any]) -> Callable[[str, str, Any], Any]:
     """A TOML reader for a kind written as a TOML string: the type first, then the text reader."""
 
@@ -179,6 +202,10 @@ FIELDS: dict[str, Kind] = {
     "alert_type": Kind(TEXT.from_text, TEXT.from_toml, nullable=True),
     "title": TEXT,
     "description": TEXT,
+    # Grouping (monitoring.form_groups): none = each alert its own message; [] = all of the rule's alerts together.
+    "group_by": Kind(_labels_text, _labels_toml, nullable=True),
+    "group_wait": INTERVAL,
+    "group_interval": INTERVAL,
 }
 
 
@@ -219,4 +246,6 @@ def format_value(value: Any) -> str:
         return describe_interval(value)
     if isinstance(value, str):
         return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(repr(v) for v in value) + "]"
     return str(value)

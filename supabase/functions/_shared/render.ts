@@ -53,6 +53,18 @@ interface AlertView {
   labels: [string, string][];
   metadata: Record<string, unknown> | null;
   items: AlertView[];
+  /** A group's message: how many alerts it stands for (items lists the first) and the dashboard link. */
+  group: { count: number; dashboardUrl: string | null } | null;
+}
+
+/** A digest or a group: a list of alerts rather than one. */
+function isList(v: AlertView): boolean {
+  return v.event === "digest" || v.group !== null;
+}
+
+/** Alerts the list stands for beyond the ones it shows. */
+function moreThan(v: AlertView, shown: number): number {
+  return Math.max((v.group?.count ?? v.items.length) - shown, 0);
 }
 
 function str(value: unknown): string {
@@ -95,6 +107,14 @@ function view(payload: AlertPayload | null | undefined, event?: string): AlertVi
     labels,
     metadata: isPlainObject(p.metadata) && Object.keys(p.metadata).length > 0 ? p.metadata : null,
     items: Array.isArray(p.items) ? p.items.map((item) => view(item, isPlainObject(item) ? str(item.event) : "")) : [],
+    group: isPlainObject(p.group)
+      ? {
+        count: Number.isSafeInteger(p.group.count)
+          ? Number(p.group.count)
+          : (Array.isArray(p.items) ? p.items.length : 0),
+        dashboardUrl: safeUrl(p.group.dashboard_url),
+      }
+      : null,
   };
 }
 
@@ -140,7 +160,7 @@ export interface EmailContent {
 export function renderEmail(payload: AlertPayload, event?: string): EmailContent {
   const v = view(payload, event);
   const subject = truncate(oneLine(headline(v)), LIMITS.subject);
-  const body = v.event === "digest" ? digestEmailBody(v) : alertEmailBody(v);
+  const body = isList(v) ? listEmailBody(v) : alertEmailBody(v);
   const colour = SEVERITY_COLOURS[v.severity] ?? "#6b7280";
   const html = `<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
@@ -193,9 +213,9 @@ function alertEmailBody(v: AlertView): { html: string; text: string } {
   return { html: html.join("\n"), text: text.join("\n") };
 }
 
-function digestEmailBody(v: AlertView): { html: string; text: string } {
+function listEmailBody(v: AlertView): { html: string; text: string } {
   const shown = v.items.slice(0, LIMITS.emailDigestItems);
-  const more = v.items.length - shown.length;
+  const more = moreThan(v, shown.length);
   const line = (item: AlertView) => {
     const facts = [item.status, item.occurrences && `${item.occurrences}x`, item.createdAt].filter(Boolean).join(", ");
     return {
@@ -221,10 +241,21 @@ function digestEmailBody(v: AlertView): { html: string; text: string } {
   const intro = truncate(v.message, LIMITS.digestItemMessage);
   const introHtml = intro ? `<p style="white-space:pre-wrap">${escapeHtml(intro)}</p>\n` : "";
   const introText = intro ? `${intro}\n\n` : "";
+  const links: [string, string][] = [];
+  if (v.group?.dashboardUrl) links.push(["Dashboard", v.group.dashboardUrl]);
+  if (v.runbookUrl) links.push(["Runbook", v.runbookUrl]);
+  const linksHtml = links.map(([label, url]) => `\n<p><a href="${escapeHtml(url)}">${label}</a></p>`).join("");
+  const linksText = links.map(([label, url]) => `\n\n${label}: ${url}`).join("");
   if (shown.length === 0) {
-    return { html: `${introHtml}<p>No alerts in this digest.</p>`, text: `${introText}No alerts in this digest.` };
+    return {
+      html: `${introHtml}<p>No alerts in this digest.</p>${linksHtml}`,
+      text: `${introText}No alerts in this digest.${linksText}`,
+    };
   }
-  return { html: `${introHtml}<ol>\n${html.join("\n")}\n</ol>`, text: `${introText}${text.join("\n")}` };
+  return {
+    html: `${introHtml}<ol>\n${html.join("\n")}\n</ol>${linksHtml}`,
+    text: `${introText}${text.join("\n")}${linksText}`,
+  };
 }
 
 // ---------------------------------------------------------------- Slack
@@ -262,8 +293,8 @@ export function renderSlack(payload: AlertPayload, event?: string): SlackPayload
   const blocks: SlackBlock[] = [
     { type: "header", text: { type: "plain_text", text: truncate(head, LIMITS.slackHeader), emoji: true } },
   ];
-  if (v.event === "digest") {
-    blocks.push(...digestSlackBlocks(v));
+  if (isList(v)) {
+    blocks.push(...listSlackBlocks(v));
   } else {
     blocks.push({ type: "section", text: mrkdwn(v.message.trim() ? v.message : "(no message)") });
     // Times and the id go to the context line; the rest become "*Name*\nvalue" fields (at most 10, 2000 each).
@@ -292,7 +323,7 @@ export function renderSlack(payload: AlertPayload, event?: string): SlackPayload
 }
 
 /** One section per alert, keeping header + sections + the "more" context within Slack's 50 blocks. */
-function digestSlackBlocks(v: AlertView): SlackBlock[] {
+function listSlackBlocks(v: AlertView): SlackBlock[] {
   const room = LIMITS.slackBlocks - 2;
   const shown = v.items.slice(0, room);
   const blocks: SlackBlock[] = shown.map((item) => ({
@@ -304,11 +335,13 @@ function digestSlackBlocks(v: AlertView): SlackBlock[] {
     ),
   }));
   if (shown.length === 0) blocks.push({ type: "section", text: mrkdwn("No alerts in this digest.") });
-  const more = v.items.length - shown.length;
-  blocks.push({
-    type: "context",
-    elements: [{ type: "mrkdwn", text: more > 0 ? `and ${more} more | supalert` : "supalert" }],
-  });
+  const more = moreThan(v, shown.length);
+  const context = more > 0 ? [`and ${more} more`] : [];
+  const dashboard = v.group?.dashboardUrl;
+  if (dashboard && dashboard.length <= 1500) context.push(slackLink(dashboard, "Dashboard"));
+  if (v.runbookUrl && v.runbookUrl.length <= 1500) context.push(slackLink(v.runbookUrl, "Runbook"));
+  context.push("supalert");
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: context.join(" | ") }] });
   return blocks;
 }
 
@@ -319,7 +352,7 @@ export function renderSms(payload: AlertPayload, event?: string): string {
   const v = view(payload, event);
   const short = { ...v, title: truncate(v.title, LIMITS.smsTitle, SMS_ELLIPSIS) };
   const message = truncate(oneLine(v.message), LIMITS.smsMessage, SMS_ELLIPSIS);
-  const body = v.event === "digest" ? headline(v) : `${headline(short)}${message ? ` - ${message}` : ""}`;
+  const body = isList(v) ? headline(short) : `${headline(short)}${message ? ` - ${message}` : ""}`;
   return truncate(body, LIMITS.sms, SMS_ELLIPSIS);
 }
 

@@ -122,3 +122,33 @@ Deno.test("renderers survive a payload with missing or odd fields", () => {
   assert.ok(renderSlack(odd).blocks.length >= 2);
   assert.equal(renderSms(odd), "[INFO] FIRING: (untitled alert) - 42");
 });
+
+const group: AlertPayload = {
+  rule: "low_credit_balance",
+  title: "1000 alerts: Low Credit Balance",
+  message: "1000 alerts of rule low_credit_balance fired together; the first 10 are listed.",
+  severity: "high",
+  event: "firing",
+  items: Array.from({ length: 10 }, (_, i) => ({ ...hostile, severity: "high", title: `client <${i}>` })),
+  group: { key: "low_credit_balance {}", count: 1000, dashboard_url: "https://dash.example.com/?a=1&b=<2>" },
+};
+
+Deno.test("a group lists its first members, counts the rest and links the dashboard, escaped", () => {
+  const email = renderEmail(group, "firing");
+  assert.equal(email.subject, "[HIGH] FIRING: 1000 alerts: Low Credit Balance");
+  assert.equal((email.html.match(/<li><strong>/g) ?? []).length, 10);
+  assert.match(email.html, /<li>and 990 more<\/li>/);
+  assert.match(email.html, /client &lt;3&gt;/);
+  assert.match(email.html, /<a href="https:\/\/dash\.example\.com\/\?a=1&amp;b=%3C2%3E">Dashboard<\/a>/);
+  assert.match(email.text, /\.\.\. and 990 more/);
+  assert.match(email.text, /Dashboard: https:\/\/dash\.example\.com\//);
+  const slack = renderSlack(group, "firing");
+  const context = sectionTexts(slack.blocks).at(-1) ?? "";
+  assert.match(context, /^and 990 more \| <https:\/\/dash\.example\.com\/\?a=1&b=%3C2%3E\|Dashboard> \| /);
+  assert.equal(slack.blocks.filter((b) => b.type === "section").length, 10);
+  assert.equal(renderSms(group, "resolved"), "RESOLVED: 1000 alerts: Low Credit Balance");
+  assert.doesNotMatch(
+    renderEmail({ ...group, group: { count: 3, dashboard_url: "javascript:alert(1)" } }).html,
+    /javascript/,
+  );
+});

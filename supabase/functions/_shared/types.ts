@@ -27,6 +27,8 @@ export interface AlertPayload {
   items?: AlertPayload[] | null;
   /** Who this row goes to (an escalation step's, or everyone a resolve reaches); "*" or none: the channel's own. */
   recipients?: string[] | null;
+  /** A group's message (monitoring.form_groups): items lists the first members, count is all of them. */
+  group?: { key?: string | null; count?: number | null; dashboard_url?: string | null } | null;
   /** For an escalation: the step (monitoring.escalation_steps) being paged. */
   escalation_step?: number | null;
 }
