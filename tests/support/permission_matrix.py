@@ -128,6 +128,8 @@ for _name in (
     "evaluate_on_schedule()",
     "fingerprint(jsonb)",
     "inhibiting_alert(uuid)",
+    "form_groups(uuid,timestamp with time zone)",
+    "group_slot(text,text,text,interval,interval,timestamp with time zone)",
     "recipients_valid(text[])",
     "lock_rule(text)",
     "observe_engine_rule(text,jsonb,boolean,jsonb,timestamp with time zone,numeric,boolean)",
