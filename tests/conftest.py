@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from tests.support.capture import Capture, start_capture
 from tests.support.cli import run_cli
 from tests.support.harness import BASE_DB, TestCluster, claims_for, describe_build, set_claims, start_test_cluster
 
@@ -83,3 +84,12 @@ def as_role():
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture
+def capture() -> Iterator[Capture]:
+    """Capture servers standing in for Resend, Slack and Twilio; every request must match its provider's shape."""
+    cap = start_capture()
+    yield cap
+    cap.server.stop()
+    assert cap.problems == []

@@ -1,7 +1,8 @@
-// Both functions behind one local port, routed like Supabase does (the gateway strips /functions/v1, the runtime
+// The functions behind one local port, routed like Supabase does (the gateway strips /functions/v1, the runtime
 // routes on the first path segment), so a caller built for https://<ref>.supabase.co/functions/v1/<name> works
 // unchanged against http://127.0.0.1:PORT (with or without /functions/v1). Local runs and end-to-end tests only:
 // it is not a function itself (the CLI deploys only <slug>/index.ts).
+import { handler as alertAction } from "./alert-action/index.ts";
 import { handler as checkAlertTriggers } from "./check-alert-triggers/index.ts";
 import { json } from "./_shared/http.ts";
 import { serve } from "./_shared/serve.ts";
@@ -10,6 +11,7 @@ import { handler as sendAlertNotification } from "./send-alert-notification/inde
 const FUNCTIONS: Record<string, (req: Request) => Promise<Response>> = {
   "send-alert-notification": sendAlertNotification,
   "check-alert-triggers": checkAlertTriggers,
+  "alert-action": alertAction,
 };
 
 export function route(req: Request): Promise<Response> {

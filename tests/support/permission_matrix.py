@@ -38,10 +38,10 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
                               "service_role": (SERVER, "all")},
 }  # fmt: skip
 PRIVATE = {"anon": (NO, "-"), "user": (NO, "-"), "admin": (NO, "-"), "service_role": (NO, "-")}
-for _name in ("alert_types", "backup_log", "dispatch_requests", "escalation_steps", "function_call_hours",
-              "heartbeat", "inhibitions", "notifications", "partitioned_tables", "retention_policies",
-              "retention_runs", "routes", "rule_runs", "rule_state", "rules", "settings", "severities",
-              "severity_aliases", "silences", "usage_samples"):  # fmt: skip
+for _name in ("alert_action_uses", "alert_types", "backup_log", "dispatch_requests", "escalation_steps",
+              "function_call_hours", "heartbeat", "inhibitions", "notifications", "partitioned_tables",
+              "retention_policies", "retention_runs", "routes", "rule_runs", "rule_state", "rules", "settings",
+              "severities", "severity_aliases", "silences", "usage_samples"):  # fmt: skip
     TABLES[f"monitoring.{_name}"] = PRIVATE
 
 # A row each of these tables gets before the select cells are checked (written by the owner, for another user).
@@ -73,6 +73,9 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], bool, str | None]] = {
                                                 "select * from monitoring.acknowledge_alert(gen_random_uuid())"),
     "monitoring.claim_notifications(text,integer,interval,uuid,timestamp with time zone)": (("service_role",), True,
                                                                                            None),
+    # The alert-action function's, after it checked the link's signature.
+    "monitoring.alert_action(uuid,uuid,text,interval,boolean,text,interval,timestamp with time zone)": (
+        ("service_role",), True, None),
     "monitoring.create_silence(text,text,jsonb,interval,text,text)": (
         ADMIN_RPC, True, "select monitoring.create_silence('high_errors_per_hour', null, '{}', '1 hour', 'c')"),
     "monitoring.escalate(timestamp with time zone)": (ADMIN_RPC, True, "select monitoring.escalate()"),

@@ -5,6 +5,7 @@
 import postgres from "postgres";
 import { env } from "./env.ts";
 import { redact } from "./redact.ts";
+import type { ActionClaims } from "./action_token.ts";
 import type { AlertPayload, DeliveryOutcome, Notification } from "./types.ts";
 
 let client: postgres.Sql | undefined;
@@ -160,4 +161,30 @@ export async function watch(): Promise<LivenessRow[]> {
 export async function dispatcherEvaluates(): Promise<boolean> {
   const [row] = await db()<{ yes: boolean }[]>`select monitoring.dispatcher_evaluates() as yes`;
   return row?.yes === true;
+}
+
+/** What monitoring.alert_action answered for a signed link: its outcome and the alert as it now stands. */
+export interface AlertActionRow {
+  outcome: string;
+  title: string | null;
+  severity: string | null;
+  status: string | null;
+  detail: string | null;
+}
+
+/** Checks (apply false: a GET) or takes (apply true: a POST) the action a verified link names. */
+export async function alertAction(
+  claims: ActionClaims,
+  ttlHours: number,
+  apply: boolean,
+  by: string | null,
+  silenceHours: number | null,
+): Promise<AlertActionRow> {
+  const [row] = await db()<AlertActionRow[]>`
+    select outcome, title, severity, status, detail
+    from monitoring.alert_action(${claims.notificationId}::uuid, ${claims.alertId}::uuid, ${claims.action}::text,
+                                 make_interval(hours => ${ttlHours}::integer), ${apply}::boolean, ${by}::text,
+                                 make_interval(hours => ${silenceHours}::integer))
+  `;
+  return row;
 }

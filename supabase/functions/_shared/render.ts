@@ -53,6 +53,8 @@ interface AlertView {
   labels: [string, string][];
   metadata: Record<string, unknown> | null;
   items: AlertView[];
+  /** Signed acknowledge/silence links (payload.actions, http(s) only). */
+  actions: [string, string][];
   /** A group's message: how many alerts it stands for (items lists the first) and the dashboard link. */
   group: { count: number; dashboardUrl: string | null } | null;
 }
@@ -88,6 +90,16 @@ function safeUrl(value: unknown): string | null {
   }
 }
 
+const ACTION_LABELS: [string, string][] = [["acknowledge", "Acknowledge"], ["silence", "Silence"]];
+
+function actionLinks(actions: unknown): [string, string][] {
+  if (!isPlainObject(actions)) return [];
+  return ACTION_LABELS.flatMap(([key, label]): [string, string][] => {
+    const url = safeUrl(actions[key]);
+    return url ? [[label, url]] : [];
+  });
+}
+
 function view(payload: AlertPayload | null | undefined, event?: string): AlertView {
   const p = isPlainObject(payload) ? payload as AlertPayload : {};
   const labels = isPlainObject(p.labels) ? Object.entries(p.labels).map(([k, v]): [string, string] => [k, str(v)]) : [];
@@ -107,6 +119,7 @@ function view(payload: AlertPayload | null | undefined, event?: string): AlertVi
     labels,
     metadata: isPlainObject(p.metadata) && Object.keys(p.metadata).length > 0 ? p.metadata : null,
     items: Array.isArray(p.items) ? p.items.map((item) => view(item, isPlainObject(item) ? str(item.event) : "")) : [],
+    actions: actionLinks(p.actions),
     group: isPlainObject(p.group)
       ? {
         count: Number.isSafeInteger(p.group.count)
@@ -182,6 +195,12 @@ function alertEmailBody(v: AlertView): { html: string; text: string } {
   if (message) {
     html.push(`<p style="white-space:pre-wrap">${escapeHtml(message)}</p>`);
     text.push(message, "");
+  }
+  if (v.actions.length > 0) {
+    html.push(
+      `<p>${v.actions.map(([label, url]) => `<a href="${escapeHtml(url)}">${label}</a>`).join(" &middot; ")}</p>`,
+    );
+    text.push(...v.actions.map(([label, url]) => `${label}: ${url}`), "");
   }
   html.push(
     `<table style="border-collapse:collapse">${
@@ -297,6 +316,9 @@ export function renderSlack(payload: AlertPayload, event?: string): SlackPayload
     blocks.push(...listSlackBlocks(v));
   } else {
     blocks.push({ type: "section", text: mrkdwn(v.message.trim() ? v.message : "(no message)") });
+    const links = v.actions.filter(([, url]) => url.length <= 1500).map(([label, url]) => slackLink(url, label));
+    // Built from slackLink alone (the URLs are ours and encoded there), so it is not passed through escapeMrkdwn.
+    if (links.length > 0) blocks.push({ type: "section", text: { type: "mrkdwn", text: links.join("  |  ") } });
     // Times and the id go to the context line; the rest become "*Name*\nvalue" fields (at most 10, 2000 each).
     const inContext = new Set(["Alert ID", "Started", "Resolved"]);
     const field = (name: string, value: string): TextObject => ({

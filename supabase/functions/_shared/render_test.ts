@@ -152,3 +152,22 @@ Deno.test("a group lists its first members, counts the rest and links the dashbo
     /javascript/,
   );
 });
+
+Deno.test("the acknowledge and silence links are escaped in email and cannot break out of Slack's link syntax", () => {
+  const actions = {
+    acknowledge: "https://ref.supabase.co/functions/v1/alert-action?t=v1.abc&x=<b>|y",
+    silence: "javascript:alert(1)",
+  };
+  const email = renderEmail({ ...hostile, actions }, "firing");
+  assert.match(
+    email.html,
+    /<a href="https:\/\/ref\.supabase\.co\/functions\/v1\/alert-action\?t=v1\.abc&amp;x=%3Cb%3E\|y">Acknowledge<\/a>/,
+  );
+  assert.doesNotMatch(email.html, /javascript|Silence/);
+  assert.match(
+    email.text,
+    /^Acknowledge: https:\/\/ref\.supabase\.co\/functions\/v1\/alert-action\?t=v1\.abc&x=%3Cb%3E\|y$/m,
+  );
+  const texts = sectionTexts(renderSlack({ ...hostile, actions }, "firing").blocks);
+  assert.ok(texts.includes("<https://ref.supabase.co/functions/v1/alert-action?t=v1.abc&x=%3Cb%3E%7Cy|Acknowledge>"));
+});

@@ -3,6 +3,7 @@
 // them: nobody gets the same SMS twice). A transient failure of any request makes the row retry for the rest; when
 // the only failures left are permanent (an unsubscribed number) and someone was reached, the row counts as sent,
 // with the failures in its error.
+import { withActionLinks } from "./action_links.ts";
 import { emailConfig, sendEmail } from "./channels/resend.ts";
 import { sendSlack, slackConfig } from "./channels/slack.ts";
 import { sendSms, smsConfig } from "./channels/twilio.ts";
@@ -66,7 +67,7 @@ export async function sendNotification(n: Notification): Promise<DeliveryOutcome
   const sender = SENDERS[n.channel];
   if (!sender) return { outcome: "permanent", error: `unknown channel ${truncate(String(n.channel), 50)}` };
   try {
-    return combine(await sender(n), n.delivered_to?.length ?? 0);
+    return combine(await sender({ ...n, payload: await withActionLinks(n) }), n.delivered_to?.length ?? 0);
   } catch (error) {
     // A renderer bug fails the same way on every attempt: stop now, the dead row raises its own alert.
     const message = error instanceof Error ? error.message : String(error);

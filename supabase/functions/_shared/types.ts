@@ -29,6 +29,8 @@ export interface AlertPayload {
   recipients?: string[] | null;
   /** A group's message (monitoring.form_groups): items lists the first members, count is all of them. */
   group?: { key?: string | null; count?: number | null; dashboard_url?: string | null } | null;
+  /** Signed links to the alert-action function (added at send time, never stored): acknowledge, silence. */
+  actions?: { acknowledge?: string; silence?: string } | null;
   /** For an escalation: the step (monitoring.escalation_steps) being paged. */
   escalation_step?: number | null;
 }
