@@ -119,6 +119,14 @@ def test_set_changes_fields_and_prints_old_and_new(db, cli):
     assert snapshot(db)["high_errors_per_hour"]["resolve_threshold"] is None
     engine_rule = cli("rules", "--db-url", db, "set", "rule_error", "severity=critical")  # the group's --db-url
     assert engine_rule.returncode == 0 and snapshot(db)["rule_error"]["severity"] == "critical"
+    grouped = cli("rules", "set", "low_credit_balance", "group_by=region, client_id", "group_wait=1m", "--db-url", db)
+    assert grouped.returncode == 0, grouped.stderr
+    assert "low_credit_balance group_by: [] -> ['region', 'client_id']" in grouped.stdout
+    assert (snapshot(db)["low_credit_balance"]["group_by"], snapshot(db)["low_credit_balance"]["group_wait"]) == (
+        ["region", "client_id"], timedelta(minutes=1),
+    )  # fmt: skip
+    ungrouped = cli("rules", "set", "low_credit_balance", "group_by=none", "--db-url", db)
+    assert "group_by: ['region', 'client_id'] -> none" in ungrouped.stdout
 
 
 CE = "critical_errors_per_hour"
@@ -138,6 +146,8 @@ REFUSALS = [
     ((CE, "evaluations_before_firing=0"), (f"rule {CE}", "evaluations_before_firing 0", "between 1 and 1000")),
     ((CE, "runbook_url=ftp://x"), ("runbook_url 'ftp://x'", "http")),
     ((CE, "title=  "), (f"rule {CE}", "title", "blank")),
+    ((CE, "group_by=a-b"), (f"rule {CE}", "group_by: 'a-b' is not a label name")),
+    ((CE, "group_interval=0s"), (f"rule {CE}", "group_interval", "positive")),
 ]  # fmt: skip
 
 
