@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -129,6 +131,40 @@ def test_dashboard_shows_seeded_values_acts_on_alerts_and_escapes_text(db):
             "select status, acknowledged_by from public.system_alerts where id = %s", (alert_id,)
         ).fetchone()
     assert (status, by) == ("acknowledged", "dashboard")
+
+
+def test_a_group_is_one_expandable_row_and_every_alert_shows_its_response_time_clock(db):
+    with psycopg.connect(db, autocommit=True) as conn:
+        now = conn.execute("select now()").fetchone()[0]
+        conn.execute(
+            "insert into public.client_credits (client_id, client_name, balance, updated_at)"
+            " select gen_random_uuid(), 'client ' || g, 50, %s from generate_series(1, 30) g",
+            (now,),
+        )
+        conn.execute("select count(*) from monitoring.evaluate('low_credit_balance', %s)", (now,))
+        conn.execute(
+            "insert into public.error_logs (severity, category, message, occurred_at)"
+            " select 'critical', 'test', 'boom', %s from generate_series(1, 9)",
+            (now - timedelta(minutes=20),),
+        )
+        conn.execute(
+            "select count(*) from monitoring.evaluate('critical_errors_per_hour', %s)", (now - timedelta(minutes=20),)
+        )
+        conn.execute("select monitoring.escalate(%s)", (now,))  # 5 minutes past its 15: step 1 pages
+    with serve(db) as url, browser_page() as (page, dialogs):
+        page.goto(url + "/")
+        group = page.locator('details.group[data-group-size="30"]')
+        assert group.count() == 1 and "30 alerts: Low Credit Balance" in group.locator("summary").inner_text()
+        assert group.locator(".alert").first.is_visible() is False  # folded until opened
+        group.locator("summary").click()
+        assert group.locator(".alert").count() == 30 and group.locator(".alert").first.is_visible()
+        assert re.search(
+            r"^acknowledge within [\w ]+ \(Low Inventory: 2 hours\); step 1 \(sms\) at \d\d:\d\d UTC$",
+            group.locator(".clock").first.inner_text(),
+        )
+        critical = page.locator(".alert", has_text="Critical").locator(".clock").inner_text()
+        assert "past its 15 minutes response time; escalated to step 1 (sms); step 2 (email, slack, sms) at" in critical
+        assert dialogs == []
 
 
 def test_empty_database_shows_all_systems_operational(db):

@@ -14,9 +14,11 @@ from typing import Any
 import psycopg
 
 from supalert import liveness
+from supalert.dashboard import incidents
 from supalert.db import fetch_dicts
 
 DASHBOARD_USER = str(uuid.UUID("00000000-0000-4000-8000-00000000da5b"))
+OPEN_SHOWN = 1000  # open alerts read per page; the count says how many more there are
 THRESHOLD_RULES = ("critical_errors_per_hour", "slow_response_time_ms", "very_slow_response_time_ms",
                    "failed_sms_per_hour", "failed_emails_per_hour")  # fmt: skip
 
@@ -45,6 +47,9 @@ class Snapshot:
     rule_keys: set[str] = field(default_factory=set)
     # monitoring.liveness's rows: the one answer to "is the monitor alive?", as `status` prints it.
     monitor: list[dict[str, Any]] = field(default_factory=list)
+    # The open alerts as the page lists them: groups folded (incidents.rows), each with its response-time clock.
+    rows: list[incidents.Row] = field(default_factory=list)
+    open_total: int = 0
 
     @property
     def monitor_failing(self) -> list[dict[str, Any]]:
@@ -57,6 +62,7 @@ class Snapshot:
 
 def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after: timedelta | None = None) -> Snapshot:
     rule_keys = {k for (k,) in conn.execute("select key from monitoring.rules")}
+    setup = incidents.read_setup(conn)
     # Read as the dashboard's own database login (as `status` does): the monitor's health is not an app user's.
     monitor = liveness.check(conn, stale_after) if liveness.installed(conn) else []
     thresholds = dict(
@@ -70,11 +76,14 @@ def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after:
         per_minute = c.execute("select errors_per_minute from public.get_error_rate(60, %s)", (at,)).fetchone()[0]
         open_alerts = fetch_dicts(
             c,
-            "select id, severity, status, alert_type, title, message, occurrences, created_at, last_seen_at"
+            "select id, severity, status, alert_type, title, message, occurrences, created_at, last_seen_at,"
+            " metadata -> 'labels' as labels, acknowledged_by, escalation_step, escalated_at"
             " from public.system_alerts where resolved_at is null"
-            " order by monitoring.severity_rank(severity), created_at desc"
-            " limit 50",
+            " order by monitoring.severity_rank(severity), created_at desc, id"
+            " limit %s",
+            (OPEN_SHOWN,),
         )
+        open_total = c.execute("select count(*) from public.system_alerts where resolved_at is null").fetchone()[0]
         resolved = fetch_dicts(
             c,
             "select id, severity, alert_type, title, occurrences, created_at, resolved_at from public.system_alerts"
@@ -116,7 +125,8 @@ def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after:
             "start": at,
         }
     return Snapshot(health, float(per_minute or 0), open_alerts, resolved,
-                    {k: float(v) for k, v in thresholds.items()}, stale_after, charts, rule_keys, monitor)  # fmt: skip
+                    {k: float(v) for k, v in thresholds.items()}, stale_after, charts, rule_keys, monitor,
+                    incidents.rows(open_alerts, setup, at), open_total)  # fmt: skip
 
 
 def acknowledge(conn: psycopg.Connection, alert_id: str) -> None:
