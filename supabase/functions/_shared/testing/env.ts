@@ -23,6 +23,10 @@ export const ALL_VARS = [
   "ALERT_HEARTBEAT_URL",
   "HEARTBEAT_PING_TIMEOUT_MS",
   "WATCHDOG_INTERVAL_SECONDS",
+  "SUPABASE_URL",
+  "ALERT_ACTION_SECRET",
+  "ALERT_ACTION_URL",
+  "ALERT_ACTION_TTL_HOURS",
 ];
 
 /** Run fn with exactly these variables set (all others of ALL_VARS unset), then restore the previous values. */
