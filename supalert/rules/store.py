@@ -31,6 +31,9 @@ CONSTRAINTS = {
     "rules_on_no_data_known": ("on_no_data", "must be one of " + ", ".join(CHOICES["on_no_data"])),
     "rules_runbook_url_http": ("runbook_url", "must start with http:// or https://"),
     "rules_alert_type_known": ("alert_type", "is not a key of monitoring.alert_types"),
+    "rules_group_by_names": ("group_by", "must name at most 16 labels"),
+    "rules_group_wait_positive": ("group_wait", "must be longer than zero"),
+    "rules_group_interval_positive": ("group_interval", "must be longer than zero"),
     "rules_metric_function_required": (
         "enabled",
         "cannot be true: this metric rule has no metric_function yet (its data source is not there)",
