@@ -5,7 +5,7 @@
 // of them changes anything.
 import { actionSecret, MIN_SECRET_LENGTH } from "../_shared/action_links.ts";
 import { verifyAction } from "../_shared/action_token.ts";
-import { alertAction, describeDbError } from "../_shared/db.ts";
+import { alertAction, type AlertActionRow, describeDbError } from "../_shared/db.ts";
 import { envInt } from "../_shared/env.ts";
 import { readBodyLimited } from "../_shared/http.ts";
 import { serve } from "../_shared/serve.ts";
@@ -52,15 +52,8 @@ export async function handler(req: Request): Promise<Response> {
     hours = claims.action === "silence" ? Number(form.get("hours")) : null;
   }
   const ttlHours = envInt("ALERT_ACTION_TTL_HOURS", 24);
-  let row;
-  try {
-    row = await alertAction(claims, ttlHours, false, null, null);
-  } catch (error) {
-    console.error(`alert-action: monitoring.alert_action failed: ${describeDbError(error)}`);
-    return page(503, "Supalert cannot reach its database", "Nothing was changed. Try again in a minute.");
-  }
-  const refusal = REFUSALS[row.outcome];
-  if (refusal) return page(refusal[0], refusal[1], row.detail ?? "Nothing was changed.");
+  const row = await ask(claims, ttlHours, false, null, null);
+  if (row instanceof Response) return row;
   if (!form) return confirmPage(claims.action, row, token);
 
   if (!by || by.length > 100) {
@@ -69,15 +62,22 @@ export async function handler(req: Request): Promise<Response> {
   if (hours !== null && !(SILENCE_HOURS as readonly number[]).includes(hours)) {
     return confirmPage(claims.action, row, token, "Choose how long to silence it.");
   }
+  const done = await ask(claims, ttlHours, true, by, hours);
+  if (done instanceof Response) return done;
+  return page(200, done.outcome === "silenced" ? "Silenced" : "Acknowledged", done.detail ?? "Done.");
+}
+
+/** monitoring.alert_action's row, or the page that says why nothing changed (a refusal, or no database). */
+async function ask(...args: Parameters<typeof alertAction>): Promise<AlertActionRow | Response> {
+  let row: AlertActionRow;
   try {
-    row = await alertAction(claims, ttlHours, true, by, hours);
+    row = await alertAction(...args);
   } catch (error) {
     console.error(`alert-action: monitoring.alert_action failed: ${describeDbError(error)}`);
     return page(503, "Supalert cannot reach its database", "Nothing was changed. Try again in a minute.");
   }
-  const late = REFUSALS[row.outcome];
-  if (late) return page(late[0], late[1], row.detail ?? "Nothing was changed.");
-  return page(200, row.outcome === "silenced" ? "Silenced" : "Acknowledged", row.detail ?? "Done.");
+  const refusal = REFUSALS[row.outcome];
+  return refusal ? page(refusal[0], refusal[1], row.detail ?? "Nothing was changed.") : row;
 }
 
 if (import.meta.main) serve(handler);
