@@ -167,6 +167,14 @@ def test_a_group_is_one_expandable_row_and_every_alert_shows_its_response_time_c
         assert dialogs == []
 
 
+def test_the_dashboard_answers_only_its_own_host_names(db):
+    with serve(db) as url:
+        assert httpx.get(url + "/").status_code == 200
+        assert httpx.get(url + "/", headers={"Host": "localhost"}).status_code == 200
+        rebound = httpx.get(url + "/", headers={"Host": "evil.example"})  # a DNS-rebinding page's request
+        assert rebound.status_code == 400 and "csrf" not in rebound.text
+
+
 def test_empty_database_shows_all_systems_operational(db):
     with serve(db) as url, browser_page() as (page, dialogs):
         page.goto(url + "/")

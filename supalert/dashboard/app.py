@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import os
 import secrets
 from collections import defaultdict
 from datetime import timedelta
@@ -16,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -88,6 +90,18 @@ def require_login(host: str, password: str | None) -> None:
         )
 
 
+def allowed_hosts(host: str, extra: str | None = None) -> list[str]:
+    """The Host headers the dashboard answers: a page on another name (DNS rebinding) must not read it or its CSRF
+    token. Loopback: its names. A named interface: that name. All interfaces (0.0.0.0, ::): any name, since the
+    login guards it there; DASHBOARD_HOSTS (comma-separated) adds names in every case."""
+    names = [n.strip() for n in (extra or "").split(",") if n.strip()]
+    if host in LOOPBACK:
+        return ["127.0.0.1", "localhost", "::1", "[::1]", *names]
+    if host in ("0.0.0.0", "::"):
+        return names or ["*"]
+    return [host, *names]
+
+
 def create_app(
     db_url: str, password: str | None = None, stale_after: timedelta | None = None, host: str = "127.0.0.1"
 ) -> Starlette:
@@ -144,7 +158,11 @@ def create_app(
             return PlainTextResponse(f"could not {action} alert: {message}", 409)
         return RedirectResponse("/", status_code=303)
 
-    middleware = [Middleware(BasicAuth, password=password)] if password else []
+    middleware = [
+        Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, os.environ.get("DASHBOARD_HOSTS")))
+    ]
+    if password:
+        middleware.append(Middleware(BasicAuth, password=password))
     return Starlette(
         routes=[
             Route("/", page),
