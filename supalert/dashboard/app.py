@@ -97,7 +97,7 @@ def allowed_hosts(host: str, extra: str | None = None) -> list[str]:
     names = [n.strip() for n in (extra or "").split(",") if n.strip()]
     if host in LOOPBACK:
         return ["127.0.0.1", "localhost", "::1", "[::1]", *names]
-    if host in ("0.0.0.0", "::"):
+    if host in ("0.0.0.0", "::"):  # noqa: S104 -- recognising the wildcard bind, not binding to it
         return names or ["*"]
     return [host, *names]
 
