@@ -48,12 +48,7 @@ begin
       from monitoring.rules as r
      where r.key = v_alert.alert_type;
     if v_group_by is not null and p_event in ('firing', 'repeat', 'escalation', 'resolved') then
-        v_group_key := v_alert.alert_type || ' ' || coalesce(
-            (select pg_catalog.jsonb_object_agg(g.name, v_labels -> g.name)
-               from pg_catalog.unnest(v_group_by) as g (name)
-              where v_labels ? g.name),
-            '{}'::jsonb
-        )::text;
+        v_group_key := v_alert.alert_type || ' ' || monitoring.group_labels(v_labels, v_group_by)::text;
         -- One escalation step pages the same people for every member: a group per step.
         if p_event = 'escalation' then
             v_group_key := v_group_key || ' step ' || v_alert.escalation_step;

@@ -23,30 +23,24 @@ declare
     v_formed integer := 0;
     v_dashboard text;
 begin
-    for v_key, v_channel, v_event in
-        select distinct n.group_key, n.channel, n.event
-          from monitoring.notifications as n
-         where n.status = 'pending' and n.next_attempt_at <= p_now and n.group_key is not null
-           and n.alert_id is not null and n.attempts = 0 and n.grouped_at is null
-           and (p_alert_id is null or n.alert_id = p_alert_id)
-         order by n.group_key, n.channel, n.event
+    -- One pass locks every due, untried member (a row another dispatcher holds is skipped) and groups them.
+    for v_key, v_channel, v_event, v_ids in
+        select l.group_key, l.channel, l.event, pg_catalog.array_agg(l.id order by l.created_at, l.id)
+          from (
+              select n.id, n.group_key, n.channel, n.event, n.created_at
+                from monitoring.notifications as n
+               where n.status = 'pending' and n.next_attempt_at <= p_now and n.group_key is not null
+                 and n.alert_id is not null and n.attempts = 0 and n.grouped_at is null
+                 and (p_alert_id is null or n.alert_id = p_alert_id)
+                 for update skip locked
+          ) as l
+         group by l.group_key, l.channel, l.event
+         order by l.group_key, l.channel, l.event
     loop
         -- Two dispatchers forming the same group would send it as two messages: one forms it, the other moves on.
         continue when not pg_catalog.pg_try_advisory_xact_lock(
             pg_catalog.hashtextextended(pg_catalog.concat_ws(' ', 'supalert:group', v_key, v_channel, v_event), 0)
         );
-        select pg_catalog.array_agg(l.id order by l.created_at, l.id)
-          into v_ids
-          from (
-              select n.id, n.created_at
-                from monitoring.notifications as n
-               where n.group_key = v_key and n.channel = v_channel and n.event = v_event
-                 and n.status = 'pending' and n.next_attempt_at <= p_now and n.alert_id is not null
-                 and n.attempts = 0 and n.grouped_at is null
-                 and (p_alert_id is null or n.alert_id = p_alert_id)
-                 for update skip locked
-          ) as l;
-        continue when v_ids is null;
         if pg_catalog.cardinality(v_ids) = 1 then
             update monitoring.notifications as n set grouped_at = p_now where n.id = v_ids[1];
             continue;
@@ -82,12 +76,7 @@ begin
                     least(pg_catalog.cardinality(v_ids), 10),
                     case when v_dashboard is null then '' else ', every one is on the dashboard' end
                 ),
-                'labels', coalesce(
-                    (select pg_catalog.jsonb_object_agg(g.name, v_first -> 'labels' -> g.name)
-                       from pg_catalog.unnest(v_rule.group_by) as g (name)
-                      where v_first -> 'labels' ? g.name),
-                    '{}'::jsonb
-                ),
+                'labels', monitoring.group_labels(v_first -> 'labels', v_rule.group_by),
                 'runbook_url', v_first ->> 'runbook_url',
                 'metadata', '{}'::jsonb,
                 'items', (

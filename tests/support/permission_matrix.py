@@ -132,6 +132,7 @@ for _name in (
     "fingerprint(jsonb)",
     "inhibiting_alert(uuid)",
     "form_groups(uuid,timestamp with time zone)",
+    "group_labels(jsonb,text[])",
     "group_slot(text,text,text,interval,interval,timestamp with time zone)",
     "recipients_valid(text[])",
     "lock_rule(text)",
