@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from supalert.dashboard.incidents import group_key as dashboard_group_key
 from supalert.dashboard.incidents import read_setup
-from tests.support.engine_helpers import T0, evaluate
+from tests.support.engine_helpers import T0, claim_at, evaluate, mark_sent
 
 RULE = "low_credit_balance"
 GROUP_INTERVAL = timedelta(minutes=5)
@@ -22,17 +22,6 @@ GROUP_INTERVAL = timedelta(minutes=5)
 STEPS = st.lists(
     st.tuples(st.integers(1, 240), st.integers(0, 4), st.integers(0, 3), st.booleans()), min_size=1, max_size=10
 )
-
-
-def claim(conn, at, worker):
-    return [r[0] for r in conn.execute(
-        "select id from monitoring.claim_notifications(%s, 500, '1 minute', null, %s)", (worker, at)
-    )]  # fmt: skip
-
-
-def send(conn, ids, at):
-    for nid in ids:
-        conn.execute("select monitoring.record_delivery(%s, 'sent', 200, null, null, null, %s)", (nid, at))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -51,11 +40,12 @@ def test_every_alert_is_delivered_once_and_a_group_speaks_at_most_once_per_inter
             back, under = under[:recovering], under[recovering:] + new
             conn.execute("update public.client_credits set balance = 500 where client_id = any(%s::uuid[])", (back,))
             evaluate(conn, RULE, at)
-            claimed = claim(conn, at, "dispatcher")
+            claimed = claim_at(conn, at, "dispatcher", limit=500, lease="1 minute")
             if not crashes:
-                send(conn, claimed, at)
+                mark_sent(conn, claimed, at)
         for hour in range(1, 6):  # after the last step: the leases expire, everything due goes out
-            send(conn, claim(conn, at + timedelta(hours=hour), "drain"), at + timedelta(hours=hour))
+            drained = claim_at(conn, at + timedelta(hours=hour), "drain", limit=500, lease="1 minute")
+            mark_sent(conn, drained, at + timedelta(hours=hour))
 
         members = conn.execute(
             "select n.status, count(*) from monitoring.notifications n join public.system_alerts a on a.id = n.alert_id"

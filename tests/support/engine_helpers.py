@@ -73,3 +73,17 @@ def insert_errors(conn: psycopg.Connection, at: datetime, count: int, severity: 
         " select %s, 'test', 'boom ' || g, %s from generate_series(1, %s) g",
         (severity, at, count),
     )
+
+
+def claim_at(conn: psycopg.Connection, at: datetime, worker: str = "w", limit: int = 100, lease: str = "2 minutes"):
+    """Claim due outbox rows at `at`: (id, channel, event, idempotency_key, payload) each."""
+    return conn.execute(
+        "select id, channel, event, idempotency_key, payload from monitoring.claim_notifications(%s, %s, %s, null, %s)",
+        (worker, limit, lease, at),
+    ).fetchall()
+
+
+def mark_sent(conn: psycopg.Connection, rows, at: datetime) -> None:
+    """Record each claimed row (claim_at's) as delivered at `at`."""
+    for row in rows:
+        conn.execute("select monitoring.record_delivery(%s, 'sent', 200, null, null, null, %s)", (row[0], at))
