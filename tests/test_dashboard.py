@@ -16,8 +16,10 @@ import httpx
 import psycopg
 import pytest
 import uvicorn
+from psycopg.types.json import Jsonb
 
 from supalert.dashboard.app import create_app
+from supalert.dashboard.panels import DATABASE_HEALTH_METRICS, NO_VALUE
 from supalert.paths import PROJECT_ROOT as ROOT
 from tests.support.harness import free_port
 
@@ -224,3 +226,134 @@ def test_state_changing_requests_need_the_csrf_token_and_the_same_origin(db):
 def test_the_dashboard_refuses_other_interfaces_without_a_password(cli):
     done = cli("dashboard", "--host", "0.0.0.0", env={"DASHBOARD_PASSWORD": ""})  # noqa: S104 - the refusal is the point
     assert done.returncode == 1 and "needs a login" in done.stderr
+
+
+def add_timings(conn: psycopg.Connection, name: str, durations: list[int], ago: timedelta) -> None:
+    conn.execute(
+        "insert into public.performance_metrics (metric_type, metric_name, duration_ms, recorded_at)"
+        " select 'edge_function', %s, d, now() - %s from unnest(%s::int[]) as d",
+        (name, ago, durations),
+    )
+
+
+def add_function_errors(conn: psycopg.Connection, name: str, count: int, ago: timedelta) -> None:
+    conn.execute(
+        "insert into public.error_logs (severity, message, function_name, occurred_at)"
+        " select 'high', 'failed', %s, now() - %s from generate_series(1, %s)",
+        (name, ago, count),
+    )
+
+
+def panel_rows(page, selector: str) -> dict[str, dict[str, str]]:
+    """The panel's table as {first cell: {class of each cell: its text}}."""
+    rows = page.eval_on_selector_all(
+        selector,
+        "rows => rows.map(r => Object.fromEntries([...r.cells].map(c => [c.className, c.innerText.trim()])))",
+    )
+    return {next(iter(row.values())): row for row in rows}
+
+
+def test_function_health_lists_each_function_with_its_calls_percentiles_and_status(db):
+    minute, hour = timedelta(minutes=1), timedelta(hours=1)
+    with psycopg.connect(db, autocommit=True) as conn:
+        add_timings(conn, "send-sms", [g * 100 for g in range(1, 11)], 10 * minute)  # p50 550, p95 955
+        add_timings(conn, "send-sms", [99999], 25 * hour)  # before the 24 hours
+        add_function_errors(conn, "send-sms", 3, 5 * minute)
+        add_function_errors(conn, "send-sms", 4, 25 * hour)
+        add_timings(conn, "render-pdf", [g * 500 for g in range(1, 21)], 10 * minute)  # p50 5250, p95 9525
+        add_timings(conn, "export-csv", [12000], 10 * minute)
+        add_function_errors(conn, "always-fails", 2, 5 * minute)  # every call failed: no timing at all
+        add_timings(conn, XSS_TITLE, [50, 50, 50], 10 * minute)
+        for k in range(52):  # outside the rules' hour, inside the panel's 24 hours
+            add_timings(conn, f"fn-{k:02}", [10], 3 * hour)
+        conn.execute(
+            "insert into public.performance_metrics (metric_type, metric_name, duration_ms, recorded_at)"
+            " values ('page_load', 'send-sms', 99999, now() - interval '10 minutes')"
+        )
+        # The hour's average, (5500 + 105000 + 12000 + 150) / 34 = 3608 ms: slow fires, very slow (10 s) does not.
+        states = dict(conn.execute(
+            "select rule, state from monitoring.evaluate('slow_response_time_ms') union all"
+            " select rule, state from monitoring.evaluate('very_slow_response_time_ms')"
+        ).fetchall())  # fmt: skip
+        assert states == {"slow_response_time_ms": "firing", "very_slow_response_time_ms": "ok"}
+        conn.execute(
+            "insert into public.system_alerts (alert_type, title, severity, fingerprint, metadata)"
+            " values ('sms_gateway', 'SMS gateway down', 'high', 'g', %s)",
+            (Jsonb({"labels": {"function_name": "send-sms"}}),),
+        )
+    with serve(db) as url, browser_page() as (page, dialogs):
+        page.goto(url + "/")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("#function-health").screenshot(path=str(ARTIFACTS / "dashboard-function-health.png"))
+        rows = panel_rows(page, "#function-health tr.function")
+        names = page.eval_on_selector_all("#function-health td.name", "cells => cells.map(c => c.innerText)")
+        assert names[:5] == ["render-pdf", "send-sms", XSS_TITLE, "always-fails", "export-csv"]
+        assert names[5:] == [f"fn-{k:02}" for k in range(45)]  # 50 shown, busiest first
+        assert "Showing the 50 busiest of 57 functions (7 more)" in page.inner_text("#function-health .more")
+
+        def cells(name):
+            row = rows[name]
+            return row["calls"], row["errors"], row["p50"], row["p95"], row["status"]
+
+        assert cells("render-pdf") == ("20", "0", "5250", "9525", "firing slow_response_time_ms")
+        assert cells("send-sms") == ("10", "3", "550", "955", "firing sms_gateway")
+        assert cells("export-csv") == (
+            "1", "0", "12000", "12000", "firing slow_response_time_ms; also over very_slow_response_time_ms"
+        )  # fmt: skip
+        assert cells("always-fails") == ("0", "2", NO_VALUE, NO_VALUE, "ok")
+        assert cells(XSS_TITLE) == ("3", "0", "50", "50", "ok")
+        assert page.locator("#function-health img").count() == 0 and dialogs == []
+        note = page.inner_text("#function-health .note")
+        assert "no error % per call" in note
+        assert "slow_response_time_ms > 3000 ms, very_slow_response_time_ms > 10000 ms" in note
+        html = httpx.get(url + "/partial").text
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html and XSS_TITLE not in html
+
+
+def test_database_health_shows_each_db_rule_with_its_worst_value_threshold_state_and_runbook(db):
+    probes = """
+    create function monitoring.{name}(p_rule monitoring.rules, p_now timestamptz)
+    returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+    language sql stable set search_path = ''
+    as $$ select v, jsonb_build_object('database', d), '{{}}'::jsonb, false
+          from (values ({a}, 'a'), ({b}, 'b')) as x (v, d) $$
+    """
+    with psycopg.connect(db, autocommit=True) as conn:
+        # Other database-health rules may be installed by now: this test's database shows only its own.
+        conn.execute(
+            "delete from monitoring.rules where metric_function like any (%s)", (list(DATABASE_HEALTH_METRICS),)
+        )
+    with serve(db) as url, browser_page() as (page, _dialogs):
+        page.goto(url + "/")
+        assert page.inner_text("#database-health #no-database-rules") == "no database-health rules installed"
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute(probes.format(name="metric_db_test_probe", a=91.5, b=40))
+        conn.execute(probes.format(name="metric_cron_test_probe", a=7, b=9))
+        conn.execute(
+            "insert into monitoring.rules (key, title, metric_function, comparison, threshold, severity, runbook_url)"
+            " values ('test_db_probe', 'Connections <b>used</b>', 'metric_db_test_probe', '>', 80, 'high',"
+            "         'https://runbooks.example/db?a=1&b=2'),"
+            "        ('test_cron_probe', 'Cron runs', 'metric_cron_test_probe', '<', 5, 'warning', null),"
+            "        ('test_db_unseen', 'Never evaluated', 'metric_db_test_probe', '>', 1, 'info', null)"
+        )
+        conn.execute("select count(*) from monitoring.evaluate('test_db_probe')")
+        conn.execute("select count(*) from monitoring.evaluate('test_cron_probe')")
+    with serve(db) as url, browser_page() as (page, dialogs):
+        page.goto(url + "/")
+        keys = page.eval_on_selector_all("#database-health tr.rule", "rows => rows.map(r => r.dataset.rule)")
+        assert keys == ["test_db_probe", "test_cron_probe", "test_db_unseen"]  # firing first
+        rows = panel_rows(page, "#database-health tr.rule")
+        assert rows["Connections <b>used</b>"] == {
+            "title": "Connections <b>used</b>", "worst": "91.5", "threshold": "> 80", "state": "1 firing",
+            "runbook": "runbook",
+        }  # fmt: skip
+        assert rows["Cron runs"] == {
+            "title": "Cron runs", "worst": "7", "threshold": "< 5", "state": "ok", "runbook": "",
+        }  # fmt: skip
+        assert rows["Never evaluated"]["worst"] == NO_VALUE and rows["Never evaluated"]["state"] == "not evaluated yet"
+        link = page.locator('#database-health tr[data-rule="test_db_probe"] a')
+        assert link.get_attribute("href") == "https://runbooks.example/db?a=1&b=2"
+        assert page.locator("#database-health b").count() == 0 and dialogs == []
+        assert page.locator("#no-database-rules").count() == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("#database-health").screenshot(path=str(ARTIFACTS / "dashboard-database-health.png"))

@@ -23,12 +23,14 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from supalert import dburl
-from supalert.dashboard import charts, data
+from supalert.dashboard import charts, data, panels
 from supalert.errors import SupalertError
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"])
 )
+TEMPLATES.filters["number"] = panels.number
+TEMPLATES.globals["FUNCTION_LABELS"] = panels.FUNCTION_LABELS
 SPAN = timedelta(hours=24)
 
 

@@ -1,5 +1,6 @@
 """What the dashboard shows, read the way the platform's front end would: as a signed-in admin (role
-authenticated with an admin claim), through get_system_health(), get_error_rate() and system_alerts under RLS."""
+authenticated with an admin claim), through get_system_health(), get_error_rate() and system_alerts under RLS. The
+function- and database-health panels' queries are in supalert.dashboard.panels."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import psycopg
 
 from supalert import liveness
-from supalert.dashboard import incidents
+from supalert.dashboard import incidents, panels
 from supalert.db import fetch_dicts
 
 DASHBOARD_USER = str(uuid.UUID("00000000-0000-4000-8000-00000000da5b"))
@@ -50,6 +51,8 @@ class Snapshot:
     # The open alerts as the page lists them: groups folded (incidents.rows), each with its response-time clock.
     rows: list[incidents.Row] = field(default_factory=list)
     open_total: int = 0
+    functions: panels.FunctionHealth | None = None
+    database: list[panels.DatabaseRule] = field(default_factory=list)
 
     @property
     def monitor_failing(self) -> list[dict[str, Any]]:
@@ -65,6 +68,8 @@ def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after:
     setup = incidents.read_setup(conn)
     # Read as the dashboard's own database login (as `status` does): the monitor's health is not an app user's.
     monitor = liveness.check(conn, stale_after) if liveness.installed(conn) else []
+    timing_rules = panels.timing_rules(conn)
+    database = panels.database_health(conn)
     thresholds = dict(
         conn.execute(
             "select key, threshold from monitoring.rules where key = any(%s)", (list(THRESHOLD_RULES),)
@@ -124,9 +129,10 @@ def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after:
             ),
             "start": at,
         }
+        functions = panels.function_health(c, at, timing_rules)
     return Snapshot(health, float(per_minute or 0), open_alerts, resolved,
                     {k: float(v) for k, v in thresholds.items()}, stale_after, charts, rule_keys, monitor,
-                    incidents.rows(open_alerts, setup, at), open_total)  # fmt: skip
+                    incidents.rows(open_alerts, setup, at), open_total, functions, database)  # fmt: skip
 
 
 def acknowledge(conn: psycopg.Connection, alert_id: str) -> None:
