@@ -24,7 +24,18 @@ from supalert.rules import stems
 # checks at creation (a `language sql` body's references, a job's schedule call): security first (everything
 # calls require_admin), then the engine, the outbox, the monitor, people's actions, housekeeping and the API, then
 # the rules' metrics, then the pg_cron jobs that call all of them. plpgsql bodies are checked only when they run.
-SOURCE_FOLDERS = ("security", "engine", "outbox", "monitor", "actions", "housekeeping", "api", "metrics", "cron")
+SOURCE_FOLDERS = (
+    "security",
+    "engine",
+    "health",
+    "outbox",
+    "monitor",
+    "actions",
+    "housekeeping",
+    "api",
+    "metrics",
+    "cron",
+)
 # source: a copy follows. adopted: what an earlier, hand-written migration installed, recorded without a copy (the
 # rules seeded before rules/ existed). removed, moved: a file gone from sql/, or moved within it.
 MARKER = re.compile(

@@ -6,44 +6,24 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-import uvicorn
 from psycopg.types.json import Jsonb
 
-from supalert.dashboard.app import create_app
 from supalert.dashboard.panels import DATABASE_HEALTH_METRICS, NO_VALUE
 from supalert.paths import PROJECT_ROOT as ROOT
-from tests.support.harness import free_port
+from tests.support.dashboard_server import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 XSS_TITLE = "<img src=x onerror=alert(1)>"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is missing: run `make setup`")
-
-
-@contextlib.contextmanager
-def serve(db_url: str) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @contextlib.contextmanager

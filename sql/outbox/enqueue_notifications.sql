@@ -77,7 +77,7 @@ begin
         'occurrences', v_alert.occurrences,
         'created_at', v_alert.created_at,
         'resolved_at', v_alert.resolved_at,
-        'runbook_url', v_alert.metadata ->> 'runbook_url',
+        'runbook_url', coalesce(v_alert.metadata ->> 'runbook_url', monitoring.runbook_url(v_alert.alert_type)),
         'metadata', v_alert.metadata
     );
     if p_event = 'escalation' then

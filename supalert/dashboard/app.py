@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from supalert import dburl
-from supalert.dashboard import charts, data, panels
+from supalert.dashboard import charts, data, panels, runbooks
 from supalert.errors import SupalertError
 
 TEMPLATES = Environment(
@@ -119,10 +119,19 @@ def create_app(
     def render(template: str) -> str:
         with connect() as conn:
             snap = data.snapshot(conn, stale_after=stale_after)
-        return TEMPLATES.get_template(template).render(snap=snap, charts=build_charts(snap), csrf=csrf_token)
+        return TEMPLATES.get_template(template).render(
+            snap=snap, charts=build_charts(snap), csrf=csrf_token, runbook_keys=runbooks.available()
+        )
 
     async def page(request: Request) -> Response:
         return HTMLResponse(render("page.html"))
+
+    async def runbook(request: Request) -> Response:
+        key = request.path_params["key"]
+        body = runbooks.render(key)
+        if body is None:
+            return PlainTextResponse(f"no runbook for {key!r}: shipped rules have one each, in rules/<key>.md", 404)
+        return HTMLResponse(TEMPLATES.get_template("runbook.html").render(key=key, body=body))
 
     async def partial(request: Request) -> Response:
         return HTMLResponse(render("content.html"))
@@ -169,6 +178,7 @@ def create_app(
         routes=[
             Route("/", page),
             Route("/partial", partial),
+            Route("/runbooks/{key}", runbook),
             Route("/alerts/{alert_id}/{action}", act, methods=["POST"]),
         ],
         middleware=middleware,

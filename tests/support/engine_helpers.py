@@ -87,3 +87,8 @@ def mark_sent(conn: psycopg.Connection, rows, at: datetime) -> None:
     """Record each claimed row (claim_at's) as delivered at `at`."""
     for row in rows:
         conn.execute("select monitoring.record_delivery(%s, 'sent', 200, null, null, null, %s)", (row[0], at))
+
+
+def enabled_metric_rules(conn: psycopg.Connection) -> list[str]:
+    """The keys of the rules a full evaluation runs (every enabled metric rule), in key order."""
+    return [k for (k,) in conn.execute("select key from monitoring.rules where kind = 'metric' and enabled order by 1")]

@@ -38,10 +38,10 @@ TABLES: dict[str, dict[str, tuple[str, str]]] = {
                               "service_role": (SERVER, "all")},
 }  # fmt: skip
 PRIVATE = {"anon": (NO, "-"), "user": (NO, "-"), "admin": (NO, "-"), "service_role": (NO, "-")}
-for _name in ("alert_action_uses", "alert_types", "backup_log", "dispatch_requests", "escalation_steps",
-              "function_call_hours", "heartbeat", "inhibitions", "notifications", "partitioned_tables",
-              "retention_policies", "retention_runs", "routes", "rule_runs", "rule_state", "rules", "settings",
-              "severities", "severity_aliases", "silences", "usage_samples"):  # fmt: skip
+for _name in ("alert_action_uses", "alert_types", "backup_log", "cron_job_watch", "dispatch_requests",
+              "escalation_steps", "function_call_hours", "heartbeat", "inhibitions", "notifications",
+              "partitioned_tables", "retention_policies", "retention_runs", "routes", "rule_runs", "rule_state",
+              "rules", "settings", "severities", "severity_aliases", "silences", "usage_samples"):  # fmt: skip
     TABLES[f"monitoring.{_name}"] = PRIVATE
 
 # A row each of these tables gets before the select cells are checked (written by the owner, for another user).
@@ -112,6 +112,9 @@ for _name in (
     "breaches(numeric,text,numeric)",
     "build_digest(timestamp with time zone)",
     "cron_database()",
+    "cron_day_matches(timestamp without time zone,integer[])",
+    "cron_field_values(text,integer,integer,text[])",
+    "cron_next_run(text,timestamp with time zone,text)",
     "dispatch_missing()",
     "dispatch_via_pg_net()",
     "enable_pg_net()",
@@ -139,6 +142,7 @@ for _name in (
     "observe_engine_rule(text,jsonb,boolean,jsonb,timestamp with time zone,numeric,boolean)",
     "require_columns(text,text[])",
     "rules_check_metric_function()",
+    "runbook_url(text)",
     "severity_words(text[])",
     "system_alerts_sync_flags()",
     # Every metric has the one interface and is the owner's only; its file in sql/metrics/ is its row here.

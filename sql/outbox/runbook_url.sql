@@ -1,0 +1,23 @@
+-- monitoring.runbook_url(rule key): the link a notification of this rule carries to its runbook: the rule's own
+-- runbook_url when set (a custom rule's, or a team's wiki page), else the dashboard's page of the shipped runbook
+-- (monitoring.settings.dashboard_url + /runbooks/<key>, served from rules/<key>.md), else null (no dashboard
+-- address is set). Engine only (the outbox).
+create or replace function monitoring.runbook_url(p_rule text)
+returns text
+language sql
+stable
+set search_path = ''
+as $$
+    select coalesce(
+        r.runbook_url,
+        pg_catalog.rtrim(s.dashboard_url, '/') || '/runbooks/' || r.key
+    )
+      from monitoring.rules as r
+      left join monitoring.settings as s on true
+     where r.key = p_rule
+$$;
+
+comment on function monitoring.runbook_url(text) is
+'The runbook link of a rule: its runbook_url, else the dashboard''s /runbooks/<key>, else null. Engine only.';
+
+revoke execute on function monitoring.runbook_url(text) from public, anon, authenticated;
