@@ -23,12 +23,13 @@ begin
         return query select null::numeric, '{}'::jsonb, '{"summary": "pg_net is not installed"}'::jsonb, true;
         return;
     end if;
-    -- Dynamic SQL: the net schema exists only where pg_net is installed.
+    -- Dynamic SQL, its schema a parameter: the net schema exists only where pg_net is installed, and a constant
+    -- string would be checked against the catalog (plpgsql_check) where it is not.
     if v_measure = 'queued' then
-        execute 'select count(*) from net.http_request_queue' into v_count;
+        execute pg_catalog.format('select count(*) from %I.http_request_queue', 'net') into v_count;
         v_detail := pg_catalog.jsonb_build_object('summary', pg_catalog.format('%s pg_net request(s) queued', v_count));
     else
-        execute $sql$
+        execute pg_catalog.format($sql$
             select count(*),
                    pg_catalog.jsonb_build_object(
                        'timed_out', count(*) filter (where r.timed_out),
@@ -36,10 +37,10 @@ begin
                        'server_error', count(*) filter (where r.status_code >= 500),
                        'last_error', (pg_catalog.array_agg(coalesce(r.error_msg, 'HTTP ' || r.status_code)
                                                             order by r.created desc))[1])
-              from net._http_response as r
+              from %I._http_response as r
              where r.created > $1 - $2 and r.created <= $1
                and (r.timed_out or r.error_msg is not null or r.status_code >= 500)
-        $sql$ into v_count, v_detail using p_now, p_rule.time_window;
+        $sql$, 'net') into v_count, v_detail using p_now, p_rule.time_window;
         v_detail := v_detail || pg_catalog.jsonb_build_object('summary', pg_catalog.format(
             '%s pg_net request(s) failed in %s (%s timed out, %s no answer, %s 5xx)%s', v_count,
             monitoring.describe_interval(p_rule.time_window), v_detail ->> 'timed_out', v_detail ->> 'no_answer',
