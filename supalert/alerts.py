@@ -12,6 +12,7 @@ import psycopg
 from supalert import migrations
 from supalert.db import fetch_dicts, require_installed
 from supalert.errors import SupalertError
+from supalert.rules.custom import CUSTOM_METRIC
 
 OPEN_STATES = ("firing", "acknowledged")
 
@@ -30,9 +31,15 @@ def evaluate(conn: psycopg.Connection, rules: list[str], at: datetime | None = N
     if not rules:
         rules = [r[0] for r in conn.execute(
             "select key from monitoring.rules where kind = 'metric' and enabled order by key")]  # fmt: skip
+    # A custom SQL rule runs under its statement timeout, as its pg_cron job runs it (monitoring.rules_schedule_custom)
+    timeouts = dict(conn.execute(
+        "select key, (params ->> 'timeout_seconds') || 's' from monitoring.rules where metric_function = %s",
+        (CUSTOM_METRIC,)).fetchall())  # fmt: skip
     results: list[dict[str, Any]] = []
     with conn.transaction():
+        usual = conn.execute("show statement_timeout").fetchone()[0]
         for rule in rules:
+            conn.execute("select set_config('statement_timeout', %s, true)", (timeouts.get(rule, usual),))
             results += fetch_dicts(
                 conn,
                 "select e.*, r.severity from monitoring.evaluate(%s, coalesce(%s, now())) e"

@@ -41,6 +41,7 @@ from supalert.render import (
     alerts_table,
     change_line,
     check_table,
+    custom_rule_lines,
     err,
     incident_table,
     out,
@@ -50,7 +51,7 @@ from supalert.render import (
     say,
     when,
 )
-from supalert.rules import config, stems, store
+from supalert.rules import config, custom, stems, store
 from supalert.rules.values import format_value
 from supalert.session import opened, resolve_target
 from supalert.severities import SEVERITIES
@@ -76,7 +77,8 @@ backups_app = typer.Typer(help="Backups as far as supalert can know them, for th
 app.add_typer(backups_app, name="backups")
 rules_app = typer.Typer(
     help="Alert rules (monitoring.rules). With no subcommand: list them (--json, --db-url). `set` changes fields of "
-    "one rule; `sync FILE` applies a TOML file such as alert-config.toml.",
+    "one rule; `sync FILE` applies a TOML file such as alert-config.toml; `add KEY --sql ...` adds a custom SQL "
+    "rule, `remove KEY` removes one.",
     invoke_without_command=True,
 )
 app.add_typer(rules_app, name="rules")
@@ -548,6 +550,64 @@ def rules_sync(
         out.print(change_line(change))
     rules = len({c.rule for c in changes})
     out.print(f"{file}: {len(changes)} change(s) in {rules} rule(s)" if changes else f"{file}: no changes")
+
+
+@rules_app.command("add")
+def rules_add(
+    ctx: typer.Context,
+    rule: Annotated[str, typer.Argument(help="Key of the new rule: lower-case letters, digits and _.")],
+    query: Annotated[
+        str,
+        typer.Option(
+            "--sql",
+            help="One select: a numeric column value, any other column a label (one series per row). Name tables "
+            "with their schema (public.orders). Runs read-only, under --timeout.",
+        ),
+    ],
+    threshold: Annotated[str | None, typer.Option(help="Fires when value <comparison> this (needed when new).")] = None,
+    severity: Annotated[str | None, typer.Option(help="critical, high, warning (new rule default) or info.")] = None,
+    comparison: Annotated[str | None, typer.Option(help=">, >=, < or <= (new rule default >).")] = None,
+    timeout: Annotated[
+        str | None, typer.Option(help="The query's statement timeout: 1s to 5m, shorter than --every (default 5s).")
+    ] = None,
+    every: Annotated[
+        str | None, typer.Option(help="How often it runs: 1-59s, 1/2/5/10/15/30m, hours dividing a day, 1d (1m).")
+    ] = None,
+    runbook_url: Annotated[str | None, typer.Option(help="Link every notification of the rule carries.")] = None,
+    title: Annotated[str | None, typer.Option(help="Title of its alerts (default: from the key).")] = None,
+    description: Annotated[str | None, typer.Option(help="What it means, for the alert.")] = None,
+    db_url: DbUrlOption = None,
+) -> None:
+    """Add a custom SQL rule, or change the one of that key (safe to run again); it then runs as its own pg_cron
+    job, supalert-rule-KEY. The query is run once first, read-only and under its timeout, and refused with the
+    reason if it fails, writes, is too slow or has the wrong columns. Other fields: `rules set KEY FIELD=VALUE`.
+
+    Example: python deploy.py rules add stuck_orders --sql "select region, count(*) as value from public.orders
+    where status = 'pending' and created_at < now() - interval '1 hour' group by region" --threshold 10"""
+    given = {"threshold": threshold, "severity": severity, "comparison": comparison, "evaluation_interval": every,
+             "runbook_url": runbook_url, "title": title, "description": description}  # fmt: skip
+    key = custom.clean_key(rule)
+    given = {f: v for f, v in given.items() if v is not None}
+    named = config.parse_assignments(key, given) if given else ({}, {})
+    wanted = custom.from_text(key, query, timeout, named)  # a bad value is reported before any connection is made
+    with opened(group_db_url(ctx, db_url)) as (_, conn):
+        changes, added, series = store.add_custom(conn, wanted)
+        row = custom.stored(conn, key)
+    for line in custom_rule_lines(row, changes, added, series):
+        out.print(line)
+
+
+@rules_app.command("remove")
+def rules_remove(
+    ctx: typer.Context,
+    rule: Annotated[str, typer.Argument(help="Key of a custom SQL rule (supalert's own rules cannot be removed).")],
+    db_url: DbUrlOption = None,
+) -> None:
+    """Remove a custom SQL rule: its open alerts are resolved (their resolve notifications go out), then the rule,
+    its state, its history and its pg_cron job go."""
+    with opened(group_db_url(ctx, db_url)) as (_, conn):
+        resolved = store.remove_custom(conn, rule)
+    out.print(f"removed custom rule {rule}" + (f"; resolved {resolved} open alert(s)" if resolved else ""))
 
 
 @usage_app.command("record")

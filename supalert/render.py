@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from supalert.durations import describe_interval
+from supalert.rules import custom
 from supalert.rules.store import Change
 from supalert.rules.values import format_value
 
@@ -182,3 +184,30 @@ def incident_table(display: str, rule: str) -> tuple[Table, Callable[[dict[str, 
 def change_line(change: Change) -> str:
     """`rules set`/`rules sync`: one line per change, `rule field: old -> new`."""
     return f"{change.rule} {change.field}: {format_value(change.old)} -> {format_value(change.new)}"
+
+
+def custom_rule_lines(
+    row: dict[str, Any], changes: list[Change], added: bool, series: list[custom.Series], shown: int = 5
+) -> list[str]:
+    """`rules add`: what changed, the rule as it now stands, and what its query measures now (a few series)."""
+    key = row["key"]
+    lines = [] if added else [change_line(c) for c in changes] or [f"custom rule {key}: unchanged"]
+    timeout = describe_interval(timedelta(seconds=row["params"]["timeout_seconds"]))
+    lines.append(
+        f"{'added' if added else 'custom'} rule {key}: fires when value {row['comparison']} "
+        f"{format_value(row['threshold'])} ({row['severity']}), every {describe_interval(row['evaluation_interval'])}"
+        f", query timeout {timeout}; "
+        + (f"pg_cron job supalert-rule-{key}" if row["enabled"] else "disabled (no pg_cron job)")
+    )
+    firing = custom.breaching(series, row["comparison"], row["threshold"])
+    parts = []
+    for item in series[:shown]:
+        name = ", ".join(f"{k}={v}" for k, v in sorted(item.labels.items())) or "value"
+        flag = " (would fire)" if item in firing else ""
+        parts.append(f"{name}: {format_value(item.value)}{flag}")
+    more = f", and {len(series) - shown} more" if len(series) > shown else ""
+    lines.append(
+        f"its query now: {len(series)} series, {len(firing)} over the threshold"
+        + (f": {'; '.join(parts)}{more}" if parts else " (no rows: no data)")
+    )
+    return lines

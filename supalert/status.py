@@ -18,7 +18,7 @@ LEGACY_STALE_AFTER = timedelta(minutes=5)
 
 def metric_rules(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """The metric rules of rules.store.overview, enabled first, with the fields status reports."""
-    rows = [row for row in store.overview(conn) if row["kind"] == "metric"]
+    rows = [row for row in store.overview(conn) if row["kind"] in ("metric", "custom")]
     return [
         {"key": r["key"], "severity": r["severity"], "enabled": r["enabled"], "comparison": r["comparison"],
          "threshold": r["threshold"], "time_window": r["window"], "last_outcome": r["last_outcome"],

@@ -179,7 +179,7 @@ def test_values_with_sql_metacharacters_are_stored_as_data(db, cli, tmp_path):
 
 
 def test_alert_config_toml_is_what_the_migrations_seed(db, cli):
-    wanted = {key: values for key, (values, _names) in config.read_file(CONFIG).items()}
+    wanted = {key: values for key, (values, _names, _query) in config.read_file(CONFIG).items()}
     assert set(wanted) <= set(SEEDED) and len(wanted) == 15  # the seed's ALERT_THRESHOLDS (tests/test_rule_files)
     rows = snapshot(db)
     for key, fields in wanted.items():

@@ -1,10 +1,13 @@
 -- monitoring.evaluate(rule default null, now default now()): one row per series evaluated
 -- (rule, labels, value, threshold, state, alert_id, summary), so a DBA sees the answer in psql.
 -- With no rule: every enabled rule that is due (its evaluation_interval has passed since its last run), then the
--- escalations (monitoring.escalate), then the heartbeat. With a rule key: that rule now, due or not (a disabled
--- rule is reported, not evaluated).
+-- escalations (monitoring.escalate), then the heartbeat; custom SQL rules are left to their own pg_cron jobs, which
+-- bound each one with a statement timeout (monitoring.rules_schedule_custom). With a rule key: that rule now, due
+-- or not (a disabled rule is reported, not evaluated).
 -- Each rule runs under its own advisory lock (overlapping runs, e.g. pg_cron and a DBA, never double-fire) and in
--- its own subtransaction: a rule that raises is logged, raises one rule_error alert, and the others still run.
+-- its own subtransaction: a rule that raises is logged, raises one rule_error alert, and the others still run. A
+-- custom rule's query cut off by its statement timeout is caught the same way; any other rule's cancel still
+-- cancels the whole call.
 -- Callers: pg_cron, deploy.py, service_role, and admins through the public check_* functions.
 create or replace function monitoring.evaluate(p_rule text default null, p_now timestamptz default pg_catalog.now())
 returns table (
@@ -40,7 +43,8 @@ begin
         select r.*
           from monitoring.rules as r
          where r.kind = 'metric'
-           and (r.key = p_rule or (p_rule is null and r.enabled))
+           and (r.key = p_rule
+                or (p_rule is null and r.enabled and r.metric_function is distinct from 'metric_custom_sql'))
          order by r.key
     loop
         if not v_rule.enabled then
@@ -69,8 +73,15 @@ begin
         v_rule_started := pg_catalog.clock_timestamp();
         begin
             return query select * from monitoring.evaluate_rule(v_rule, p_now);
-        exception when others then
+        exception when others or query_canceled then
             get stacked diagnostics v_message = message_text, v_sqlstate = returned_sqlstate;
+            if v_sqlstate = '57014' then
+                if v_rule.metric_function is distinct from 'metric_custom_sql' then
+                    raise;
+                end if;
+                v_message := pg_catalog.format('its query ran past its statement timeout of %s (%s)',
+                    pg_catalog.current_setting('statement_timeout'), v_message);
+            end if;
             v_failed := v_failed + 1;
             insert into monitoring.rule_runs (rule_key, evaluated_at, outcome, duration_ms, error, sqlstate)
             values (

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from supalert.errors import SupalertError
+from supalert.rules import custom
 from supalert.rules.values import TOML_TYPES, FieldError, canonical_field, value_from_text, value_from_toml
 
 Assignments = dict[str, str] | list[tuple[str, str]]
 Named = tuple[dict[str, Any], dict[str, str]]  # ({column: value}, {column: the name the user gave})
+CUSTOM_ONLY = ("sql", "timeout")  # keys of a custom SQL rule's table that are not columns (custom.CustomRule)
 
 
 def split_assignments(key: str, items: list[str]) -> list[tuple[str, str]]:
@@ -75,9 +77,10 @@ def loads(text: str, where: str) -> dict[str, Any]:
         raise SupalertError(f"{where}: not valid TOML: {exc}", "fix the syntax at that line") from None
 
 
-def read_file(path: Path) -> dict[str, Named]:
-    """Parse and check a rules file without a database: {rule: ({column: value}, {column: name given})}. Every
-    problem in one error."""
+def read_file(path: Path) -> dict[str, custom.Wanted]:
+    """Parse and check a rules file without a database: {rule: ({column: value}, {column: name given}, query)},
+    where query is (sql, timeout) for a custom SQL rule (a table with `sql`), else None. Every problem in one
+    error."""
     data = load_toml(path)
     example = "[rules.critical_errors_per_hour] then threshold = 5"
     extra = [k for k in data if k != "rules"]
@@ -88,7 +91,7 @@ def read_file(path: Path) -> dict[str, Named]:
         raise SupalertError(f"{path}: no [rules.<key>] tables", f"use {example}")
     problems: list[str] = []
     hints: list[str] = []
-    wanted: dict[str, Named] = {}
+    wanted: dict[str, custom.Wanted] = {}
     for key, settings in rules.items():
         if not isinstance(settings, dict):
             got = TOML_TYPES.get(type(settings), type(settings).__name__)
@@ -97,7 +100,16 @@ def read_file(path: Path) -> dict[str, Named]:
         if not settings:
             problems.append(f"rule {key}: sets no field")
         found: list[FieldError] = []
-        wanted[key] = collect(settings.items(), value_from_toml, found)
+        query = None
+        if "sql" in settings:
+            try:
+                query = custom.from_toml(key, settings)
+            except FieldError as exc:
+                found.append(exc)
+        elif "timeout" in settings:
+            found.append(FieldError("timeout is only for a custom SQL rule (a table with sql = ...)"))
+        fields = [(k, v) for k, v in settings.items() if k not in CUSTOM_ONLY]
+        wanted[key] = (*collect(fields, value_from_toml, found), query)
         problems += [f"rule {key}: {exc.message}" for exc in found]
         hints += [h for h in dict.fromkeys(exc.hint for exc in found if exc.hint) if h not in hints]
     if problems:
