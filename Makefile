@@ -30,6 +30,7 @@ clean: ## Stop the local Postgres and remove it, the venv and the tools
 bench: setup ## Benchmarks, about 60 min (prints every figure with its target; see bench/README.md)
 	@$(PY) -m bench.scale
 	@$(PY) -m bench.health_rules
+	@$(PY) -m bench.series_scale
 	@$(PY) -m bench.outbox_sql
 	@$(PY) -m bench.dispatch
 	@$(PY) -m bench.convert_rate

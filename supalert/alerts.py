@@ -57,11 +57,12 @@ def list_alerts(conn: psycopg.Connection, include_resolved: bool, limit: int = 1
     require_installed(conn)
     return fetch_dicts(
         conn,
-        "select id, severity, status, alert_type as rule, title, message, occurrences, created_at, last_seen_at,"
-        " acknowledged_by, resolved_at from public.system_alerts"
-        " where %s or resolved_at is null"
-        " order by (resolved_at is null) desc,"
-        " monitoring.severity_rank(severity), created_at desc limit %s",
+        "select a.id, a.severity, a.status, a.alert_type as rule, a.title, a.message, seen.occurrences, a.created_at,"
+        " seen.last_seen_at, a.acknowledged_by, a.resolved_at from public.system_alerts a"
+        " cross join lateral monitoring.alert_seen(a.id) seen"
+        " where %s or a.resolved_at is null"
+        " order by (a.resolved_at is null) desc,"
+        " monitoring.severity_rank(a.severity), a.created_at desc limit %s",
         (include_resolved, limit),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -172,8 +173,8 @@ def test_two_concurrent_evaluations_produce_one_alert(db):
     evaluate(first, "critical_errors_per_hour", T0 + MIN)  # holds the rule's lock until commit
     result: dict = {}
 
-    def run_second():
-        result["rows"] = evaluate(second, "critical_errors_per_hour", T0 + MIN)
+    def run_second():  # a moment later, as pg_cron's run and a DBA's would be
+        result["rows"] = evaluate(second, "critical_errors_per_hour", T0 + MIN + timedelta(seconds=1))
         second.commit()
 
     thread = threading.Thread(target=run_second)

@@ -26,3 +26,28 @@ def test_the_benchmarks_copy_of_the_seed_checks_is_verbatim():
         "check_error_rate_threshold", "check_performance_degradation", "check_sms_delivery_failures"]  # fmt: skip
     for function in functions:
         assert function in guide
+
+
+LEGACY_ENGINE = Path(__file__).resolve().parents[1] / "bench" / "legacy_engine.sql"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "supabase" / "migrations"
+LAST_BEFORE_ISSUE_17 = "20261207113316"  # the last migration before the set-based engine
+
+
+def released_block(relpath: str) -> str:
+    """The text of sql/<relpath> as the last migration before the set-based engine carried it (under any folder:
+    sql/functions/ was split into sql/engine/ and others since)."""
+    text = ""
+    name = re.escape(relpath.rsplit("/", 1)[-1])
+    block = re.compile(rf"-- supalert:source sql/\S*/{name} sha256=\w+\n(.*?)-- supalert:end ", re.S)
+    for migration in sorted(p for p in MIGRATIONS.glob("*.sql") if p.name[:14] <= LAST_BEFORE_ISSUE_17):
+        text = next(iter(block.findall(migration.read_text(encoding="utf-8"))), text)
+    return text
+
+
+def test_the_benchmarks_copy_of_the_engine_before_issue_17_is_the_released_one():
+    legacy = LEGACY_ENGINE.read_text(encoding="utf-8")
+    for relpath in ("sql/engine/apply_observation.sql", "sql/engine/evaluate_rule.sql"):
+        released = released_block(relpath)
+        assert released, relpath
+        renamed = re.sub(r"monitoring\.(apply_observation|evaluate_rule)\b", r"monitoring.legacy_\1", released)
+        assert renamed.strip() in legacy, relpath

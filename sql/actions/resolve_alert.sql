@@ -32,7 +32,7 @@ begin
     perform monitoring.enqueue_notifications(v_alert.id, 'resolved', pg_catalog.now());
     -- Start the series afresh: if the condition persists, the rule must breach again to re-open.
     update monitoring.rule_state as s
-       set consecutive_breaches = 0, pending_since = null, last_state = 'resolved'
+       set consecutive_breaches = 0, pending_since = null, last_state = 'resolved', last_verdict = null
      where s.rule_key = v_alert.alert_type and s.fingerprint = v_alert.fingerprint;
     return next v_alert;
 end;

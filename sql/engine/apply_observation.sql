@@ -10,6 +10,9 @@
 --              changes nothing), keep (nothing changes), resolve (as clear) or alert (as breach).
 -- Firing, repeat (still firing after the rule's repeat_interval, unless acknowledged) and resolve write their
 -- notifications in the same transaction (monitoring.enqueue_notifications).
+-- monitoring.evaluate_rule calls it only for a series whose state changes: a series that stays firing with the same
+-- value is not written, so the evaluations it skipped since rule_state was last written (monitoring.rule_runs of the
+-- rule) are counted here, into the pending count and the open alert's occurrences and last_seen_at.
 -- Callers hold the rule's advisory lock (monitoring.evaluate). Engine only.
 create or replace function monitoring.apply_observation(
     p_rule monitoring.rules,
@@ -22,6 +25,10 @@ create or replace function monitoring.apply_observation(
 returns table (state text, alert_id uuid, fingerprint text)
 language plpgsql
 set search_path = ''
+-- Point lookups, planned as usual (monitoring.evaluate_rule, its caller, turns nested loops and custom plans off
+-- for its own statement).
+set enable_nestloop = on
+set plan_cache_mode = auto
 as $$
 #variable_conflict use_column
 declare
@@ -30,6 +37,9 @@ declare
     v_verdict text;
     v_count integer;
     v_pending_since timestamptz;
+    v_notified timestamptz;
+    v_skipped integer;
+    v_skipped_last timestamptz;
     v_alert_id uuid;
     v_alert_status text;
     v_state text;
@@ -37,8 +47,8 @@ declare
     v_message text;
     v_metadata jsonb;
 begin
-    select s.consecutive_breaches, s.pending_since
-      into v_count, v_pending_since
+    select s.consecutive_breaches, s.pending_since, s.notified_at
+      into v_count, v_pending_since, v_notified
       from monitoring.rule_state as s
      where s.rule_key = p_rule.key and s.fingerprint = v_fingerprint
        for update;
@@ -49,6 +59,20 @@ begin
       from public.system_alerts as a
      where a.alert_type = p_rule.key and a.fingerprint = v_fingerprint and a.resolved_at is null
        for update;
+
+    -- Breaches evaluate_rule skipped while the alert stayed open with the same value: one occurrence each.
+    if v_alert_id is not null then
+        select k.breaches, k.last_at
+          into v_skipped, v_skipped_last
+          from monitoring.skipped_breaches(p_rule.key, v_fingerprint, p_now) as k;
+        if v_skipped > 0 then
+            v_count := v_count + v_skipped;
+            update public.system_alerts as a
+               set occurrences = a.occurrences + v_skipped,
+                   last_seen_at = greatest(a.last_seen_at, v_skipped_last)
+             where a.id = v_alert_id;
+        end if;
+    end if;
 
     if p_no_data then
         v_verdict := case p_rule.on_no_data
@@ -95,13 +119,17 @@ begin
                    metadata = v_metadata
              where a.id = v_alert_id;
             v_state := v_alert_status;
-            -- Still firing (not acknowledged) and nobody told for a repeat interval: tell again.
-            if v_alert_status = 'firing' and not exists (
-                select from monitoring.notifications as n
-                 where n.alert_id = v_alert_id and n.event in ('firing', 'repeat')
-                   and n.created_at > p_now - p_rule.repeat_interval
-            ) then
+            -- Still firing (not acknowledged) and nobody told for a repeat interval: tell again. notified_at
+            -- keeps the attempt when no route took it, so that the series is not due again at every evaluation.
+            if v_alert_status = 'firing'
+               and (v_notified is null or v_notified <= p_now - p_rule.repeat_interval)
+               and not exists (
+                   select from monitoring.notifications as n
+                    where n.alert_id = v_alert_id and n.event in ('firing', 'repeat')
+                      and n.created_at > p_now - p_rule.repeat_interval
+               ) then
                 perform monitoring.enqueue_notifications(v_alert_id, 'repeat', p_now);
+                v_notified := p_now;
             end if;
         elsif v_count >= p_rule.evaluations_before_firing then
             insert into public.system_alerts (
@@ -112,6 +140,7 @@ begin
             returning id into v_alert_id;
             v_state := 'firing';
             perform monitoring.enqueue_notifications(v_alert_id, 'firing', p_now);
+            v_notified := p_now;
         else
             v_state := 'pending';
         end if;
@@ -141,17 +170,22 @@ begin
     end if;
 
     insert into monitoring.rule_state as s (
-        rule_key, fingerprint, labels, consecutive_breaches, pending_since, last_value, last_state, last_evaluated_at
+        rule_key, fingerprint, labels, consecutive_breaches, pending_since, last_value, last_state, last_evaluated_at,
+        last_verdict, written_at, notified_at
     ) values (
-        p_rule.key, v_fingerprint, p_labels, v_count, v_pending_since, p_value, v_state, p_now
+        p_rule.key, v_fingerprint, p_labels, v_count, v_pending_since, p_value, v_state, p_now,
+        v_verdict, pg_catalog.clock_timestamp(), v_notified
     )
     on conflict (rule_key, fingerprint) do update
        set labels = excluded.labels,
            consecutive_breaches = excluded.consecutive_breaches,
            pending_since = excluded.pending_since,
-           last_value = coalesce(excluded.last_value, s.last_value),
+           last_value = excluded.last_value,  -- as observed: evaluate_rule compares the next value with it
            last_state = excluded.last_state,
-           last_evaluated_at = excluded.last_evaluated_at;
+           last_evaluated_at = excluded.last_evaluated_at,
+           last_verdict = excluded.last_verdict,
+           written_at = excluded.written_at,
+           notified_at = excluded.notified_at;
 
     state := v_state;
     alert_id := v_alert_id;

@@ -10,7 +10,8 @@ declare
     v_function regprocedure;
     v_result text;
 begin
-    new.updated_at := pg_catalog.now();
+    -- The clock, not the transaction's start: evaluate_rule compares it with rule_state.written_at.
+    new.updated_at := pg_catalog.clock_timestamp();
     if new.metric_function is null then
         return new;
     end if;

@@ -81,10 +81,11 @@ def snapshot(conn: psycopg.Connection, now: datetime | None = None, stale_after:
         per_minute = c.execute("select errors_per_minute from public.get_error_rate(60, %s)", (at,)).fetchone()[0]
         open_alerts = fetch_dicts(
             c,
-            "select id, severity, status, alert_type, title, message, occurrences, created_at, last_seen_at,"
-            " metadata -> 'labels' as labels, acknowledged_by, escalation_step, escalated_at"
-            " from public.system_alerts where resolved_at is null"
-            " order by monitoring.severity_rank(severity), created_at desc, id"
+            "select a.id, a.severity, a.status, a.alert_type, a.title, a.message, seen.occurrences, a.created_at,"
+            " seen.last_seen_at, a.metadata -> 'labels' as labels, a.acknowledged_by, a.escalation_step,"
+            " a.escalated_at from public.system_alerts a cross join lateral monitoring.alert_seen(a.id) seen"
+            " where a.resolved_at is null"
+            " order by monitoring.severity_rank(a.severity), a.created_at desc, a.id"
             " limit %s",
             (OPEN_SHOWN,),
         )

@@ -6,7 +6,7 @@
   duration, and a status against the rules. The timings carry no status column, so there is no error percentage
   per call: the panel says so and shows the errors logged instead.
 - Database health: one row per rule whose metric function is one of DATABASE_HEALTH_METRICS (or whose key is in
-  DATABASE_HEALTH_RULES): its worst last value (monitoring.rule_state), threshold, open alerts and runbook.
+  DATABASE_HEALTH_RULES): its latest run's worst value (monitoring.rule_runs), threshold, open alerts and runbook.
 
 Both are single read-only queries with parameters. Function health reads app data as the dashboard's admin (under
 RLS, as the rest of the page); the rules it judges by are read first as the dashboard's login (monitoring.rules is
@@ -94,15 +94,18 @@ select s.name, s.calls, s.errors, round(s.p50::numeric, 1) as p50, round(s.p95::
 
 DATABASE_HEALTH_SQL = """
 select r.key, r.title, r.comparison, r.threshold, r.runbook_url, r.enabled,
-       case when r.comparison in ('>', '>=') then max(s.last_value) else min(s.last_value) end as worst,
-       count(s.rule_key) as series,
-       count(*) filter (where s.last_state = 'pending') as pending,
+       run.value as worst, coalesce(run.series, 0) as series,
+       (select count(*) from monitoring.rule_state as s
+         where s.rule_key = r.key and s.last_state = 'pending') as pending,
        (select count(*) from public.system_alerts as a
          where a.alert_type = r.key and a.resolved_at is null) as firing
   from monitoring.rules as r
-  left join monitoring.rule_state as s on s.rule_key = r.key
+  -- the latest run: its worst value and series count (rule_state holds only the series that are not plain ok)
+  left join lateral (
+      select rr.value, rr.series from monitoring.rule_runs as rr
+       where rr.rule_key = r.key and rr.outcome <> 'error' order by rr.evaluated_at desc limit 1
+  ) as run on true
  where r.metric_function like any (%(patterns)s::text[]) or r.key = any (%(keys)s::text[])
- group by r.key
  order by firing desc, r.key
 """
 

@@ -54,7 +54,7 @@ class Change(NamedTuple):
 
 def overview(conn: psycopg.Connection) -> list[dict[str, Any]]:
     """Every rule, metric rules (kind 'custom' for a custom SQL rule) first then engine rules, by key: its
-    settings, its newest evaluated series, its latest run and the count of its open alerts. `rules` lists it;
+    settings, its latest run (worst value, outcome), its most pressing state and its open alerts. `rules` lists it;
     `status` shows the metric and custom rules."""
     require_installed(conn)
     return fetch_dicts(
@@ -64,17 +64,23 @@ def overview(conn: psycopg.Connection) -> list[dict[str, Any]]:
                    r.title, r.severity, r.comparison, r.threshold, r.resolve_threshold,
                    case when r.metric_function = %(custom)s then '-'  -- its query chooses its own time range
                         else monitoring.describe_interval(r.time_window) end as window, r.enabled,
-                   s.last_value, s.last_state, s.last_evaluated_at, run.outcome as last_outcome,
-                   run.evaluated_at as last_run,
+                   run.value as last_value,
+                   -- the most pressing of its series: open alerts, then pending ones, then the run's outcome
+                   case when run.outcome is null then null
+                        when exists (select from public.system_alerts as a where a.alert_type = r.key
+                                        and a.resolved_at is null and a.status = 'firing') then 'firing'
+                        when exists (select from public.system_alerts as a where a.alert_type = r.key
+                                        and a.resolved_at is null) then 'acknowledged'
+                        when exists (select from monitoring.rule_state as s where s.rule_key = r.key
+                                        and s.last_state = 'pending') then 'pending'
+                        else run.outcome end as last_state,
+                   run.evaluated_at as last_evaluated_at, run.outcome as last_outcome, run.evaluated_at as last_run,
                    (select count(*) from public.system_alerts a where a.alert_type = r.key and a.resolved_at is null)
                      as open_alerts
               from monitoring.rules r
+              -- the latest run: its worst value (rule_state holds only the series that are not plain ok)
               left join lateral (
-                  select rs.last_value, rs.last_state, rs.last_evaluated_at from monitoring.rule_state rs
-                   where rs.rule_key = r.key order by rs.last_evaluated_at desc limit 1
-              ) s on true
-              left join lateral (
-                  select rr.outcome, rr.evaluated_at from monitoring.rule_runs rr
+                  select rr.outcome, rr.evaluated_at, rr.value from monitoring.rule_runs rr
                    where rr.rule_key = r.key order by rr.evaluated_at desc limit 1
               ) run on true
              order by r.kind = 'engine', r.key

@@ -59,8 +59,10 @@ def evaluate(conn: psycopg.Connection, rule: str | None, at: datetime) -> list[d
 
 def alerts(conn: psycopg.Connection, rule: str) -> list[dict]:
     cur = conn.execute(
-        "select id, status, occurrences, created_at, last_seen_at, resolved_at, severity, title, message, metadata"
-        " from public.system_alerts where alert_type = %s order by created_at, id",
+        # occurrences and last_seen_at as of now (monitoring.alert_seen), as the CLI and the dashboard show them
+        "select a.id, a.status, seen.occurrences, a.created_at, seen.last_seen_at, a.resolved_at, a.severity, a.title,"
+        " a.message, a.metadata from public.system_alerts a cross join lateral monitoring.alert_seen(a.id) seen"
+        " where a.alert_type = %s order by a.created_at, a.id",
         (rule,),
     )
     names = [d.name for d in cur.description]

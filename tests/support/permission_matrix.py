@@ -69,6 +69,7 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], bool, str | None]] = {
     "dismiss_alert(uuid)": (ADMIN_RPC, True, "select public.dismiss_alert(gen_random_uuid())"),
     "get_error_rate(integer,timestamp with time zone)": (ADMIN_RPC, True, "select * from public.get_error_rate(60)"),
     "get_system_health(timestamp with time zone)": (ADMIN_RPC, True, "select public.get_system_health()"),
+    "monitoring.alert_seen(uuid)": (ADMIN_RPC, True, "select * from monitoring.alert_seen(gen_random_uuid())"),
     "monitoring.acknowledge_alert(uuid,text)": (ADMIN_RPC, True,
                                                 "select * from monitoring.acknowledge_alert(gen_random_uuid())"),
     "monitoring.claim_notifications(text,integer,interval,uuid,timestamp with time zone)": (("service_role",), True,
@@ -130,6 +131,7 @@ for _name in (
     "partition_by_day(text,text,interval,text[])",
     "partition_key(regclass)",
     "rollup_function_calls(timestamp with time zone)",
+    "run_metric(monitoring.rules,timestamp with time zone)",
     "enqueue_notifications(uuid,text,timestamp with time zone)",
     "evaluate_rule(monitoring.rules,timestamp with time zone)",
     "evaluate_on_schedule()",
@@ -146,6 +148,7 @@ for _name in (
     "rules_schedule_custom()",
     "runbook_url(text)",
     "severity_words(text[])",
+    "skipped_breaches(text,text,timestamp with time zone)",
     "system_alerts_sync_flags()",
     # Every metric has the one interface and is the owner's only; its file in sql/metrics/ is its row here.
     *(f"{path.stem}(monitoring.rules,timestamp with time zone)" for path in (ROOT / "sql" / "metrics").glob("*.sql")),
