@@ -4,15 +4,14 @@ rows an evaluation writes, checked against a small Python model of the lifecycle
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.engine_helpers import MIN, T0, alerts, evaluate
+from tests.test_engine_properties import COMPARE
 
-COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 ABSENT = "absent"  # the series is not in the metric's output this evaluation
 MULTI_METRIC = """
 create table monitoring.test_multi (at timestamptz, series text, value numeric, no_data boolean not null);
