@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import operator
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.engine_helpers import MIN, T0, add_test_rule, alerts, evaluate, set_value
-
-COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+from tests.support.engine_helpers import COMPARE, MIN, T0, add_test_rule, alerts, evaluate, set_value
 
 
 def model(values, comparison, threshold, resolve, needed, on_no_data):

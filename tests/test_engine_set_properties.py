@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.engine_helpers import MIN, T0, alerts, evaluate
-from tests.test_engine_properties import COMPARE
+from tests.support.engine_helpers import COMPARE, MIN, T0, alerts, evaluate
 
 ABSENT = "absent"  # the series is not in the metric's output this evaluation
 MULTI_METRIC = """

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+# The comparisons of monitoring.rules, for the Python models of the lifecycle.
+COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
 
