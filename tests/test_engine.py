@@ -313,3 +313,21 @@ def test_an_engine_rule_opens_once_resolves_even_when_disabled_and_clearing_noth
 def test_observing_a_rule_that_is_not_an_engine_rule_names_it(conn):
     with pytest.raises(psycopg.errors.NoDataFound, match="engine rule 'high_errors_per_hour' does not exist"):
         observe(conn, "high_errors_per_hour", True, T0)
+
+
+def test_the_engines_written_out_fingerprint_is_monitoring_fingerprint(conn):
+    # evaluate_rule computes md5(labels::text) inline for speed; apply_observation stores monitoring.fingerprint.
+    # Were they different, no stored series would be found again: every evaluation would rewrite every series.
+    conn.execute(
+        "insert into public.client_credits (client_id, client_name, balance, updated_at)"
+        " select gen_random_uuid(), 'client ' || c, 5 + c, %s from generate_series(1, 5) as c",
+        (T0 - MIN,),
+    )
+    conn.execute("update monitoring.rules set enabled = true where key = 'low_credit_balance'")
+    evaluate(conn, "low_credit_balance", T0)
+    rows = conn.execute("select fingerprint, monitoring.fingerprint(labels) from monitoring.rule_state"
+                        " where rule_key = 'low_credit_balance'").fetchall()  # fmt: skip
+    assert len(rows) == 5 and all(stored == expected for stored, expected in rows)
+    written = conn.execute("select max(written_at) from monitoring.rule_state").fetchone()[0]
+    assert {r["state"] for r in evaluate(conn, "low_credit_balance", T0 + MIN)} == {"firing"}
+    assert conn.execute("select max(written_at) from monitoring.rule_state").fetchone()[0] == written
