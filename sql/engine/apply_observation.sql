@@ -25,9 +25,10 @@ create or replace function monitoring.apply_observation(
 returns table (state text, alert_id uuid, fingerprint text)
 language plpgsql
 set search_path = ''
--- Point lookups, planned as usual (monitoring.evaluate_rule, its caller, turns nested loops and custom plans off
--- for its own statement).
+-- Point lookups, planned as usual (monitoring.evaluate_rule, its caller, turns nested loops, merge joins and
+-- custom plans off for its own statement).
 set enable_nestloop = on
+set enable_mergejoin = on
 set plan_cache_mode = auto
 as $$
 #variable_conflict use_column
