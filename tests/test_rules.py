@@ -91,6 +91,33 @@ def test_low_credit_balance_keeps_one_alert_per_client(conn):
     assert [x["status"] for x in alerts(conn, "low_credit_balance")] == ["resolved", "resolved"]
 
 
+@pytest.mark.parametrize("comparison", [">", ">=", "<", "<="])
+def test_client_credit_builds_its_detail_exactly_where_monitoring_breaches_says_past_the_resolve_threshold(
+    conn, comparison
+):
+    # metric_client_credit writes the comparison out (a call per client would cost what the skipped detail saves);
+    # monitoring.breaches is its one definition.
+    conn.execute(
+        "insert into public.client_credits (client_id, client_name, balance, updated_at)"
+        " select gen_random_uuid(), 'client ' || b, b, %s from generate_series(70, 130, 5) as b",
+        (T0,),
+    )
+    conn.execute(
+        "update monitoring.rules set comparison = %s, threshold = 100, resolve_threshold = %s"
+        " where key = 'low_credit_balance'",
+        (comparison, 120 if comparison.startswith("<") else 80),  # on the safe side of the threshold
+    )
+    rows = conn.execute(
+        "select m.value, m.detail is not null, monitoring.breaches(m.value, r.comparison, r.resolve_threshold)"
+        " from monitoring.rules r cross join lateral monitoring.metric_client_credit(r, %s) m"
+        " where r.key = 'low_credit_balance'",
+        (T0 + MIN,),
+    ).fetchall()
+    assert len(rows) == 13
+    assert [(value, built) for value, built, _ in rows] == [(value, past) for value, _, past in rows]
+    assert {past for _, _, past in rows} == {True, False}
+
+
 def test_duration_rules_can_use_p95_instead_of_the_average(conn):
     conn.execute(
         "insert into public.performance_metrics (metric_type, metric_name, duration_ms, recorded_at)"
