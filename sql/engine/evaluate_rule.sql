@@ -1,6 +1,6 @@
 -- monitoring.evaluate_rule(rule, now): one row per series (rule, labels, value, threshold, state, alert_id,
 -- summary). Runs the rule's metric function once, compares all its series with the stored state in one statement,
--- and writes only the series whose state changes (monitoring.apply_observation): a series that stays ok, stays
+-- and writes only the series whose state changes, all in one call (monitoring.apply_observations): a series that stays ok, stays
 -- firing with the same value (no repeat due), stays between the thresholds or stays without data costs no row
 -- write, so the cost of a steady rule follows its series count in reads only. Series that vanished from the metric
 -- while they held something (a pending count, an open alert) are no data. Logs the run and resolves the rule's
@@ -18,13 +18,12 @@ set jit = off
 -- Hash joins, whatever the statistics say: with a rule's open alerts estimated at one row (statistics from before
 -- they opened) the planner picked a nested loop over every series and every alert (10,000 x 1,000: 1 s instead of
 -- 60 ms, measured), and with the metric's rows estimated at 1,000 (a function's default) a merge join that sorted
--- 100,000 series where hashing the stored ones does (1.4 s against 0.45 s, measured). The lateral call of
--- apply_observation has no other plan and keeps its nested loop; apply_observation and run_metric set both back on
--- for their own statements.
+-- 100,000 series where hashing the stored ones does (1.4 s against 0.45 s, measured). apply_observations and
+-- run_metric set both back on for their own statements.
 set enable_nestloop = off
 set enable_mergejoin = off
 -- Its one statement is the same for every rule: planned once per session, not once per rule (custom plans cost
--- 0.4 ms a rule, measured). run_metric and apply_observation set the default back for what they run.
+-- 0.4 ms a rule, measured). run_metric and apply_observations set the default back for what they run.
 set plan_cache_mode = force_generic_plan
 as $$
 #variable_conflict use_column
@@ -87,7 +86,7 @@ begin
            and not exists (select from observed as o
                             where o.labels = k.labels and (pg_catalog.md5(o.labels::text) = k.fingerprint) is true)
     ),
-    -- Every series' verdict as monitoring.apply_observation reaches it, and whether anything about it changes.
+    -- Every series' verdict as monitoring.apply_observations reaches it, and whether anything about it changes.
     classified as (
         select o.*,
                o.matched
@@ -136,20 +135,24 @@ begin
          ) as d
         -- Computed once per series: its columns are read three times below.
         offset 0
+    ),
+    -- Every series that changes goes through the lifecycle together, in one call that writes them all (none: an
+    -- empty call, no write).
+    applied as materialized (
+        select x.fingerprint, x.state, x.alert_id
+          from (select pg_catalog.array_agg(c.labels) as labels, pg_catalog.array_agg(c.value) as vals,
+                       pg_catalog.array_agg(c.detail) as details, pg_catalog.array_agg(c.no_data) as no_data
+                  from classified as c
+                 where not c.unchanged) as g
+         cross join lateral monitoring.apply_observations(p_rule, g.labels, g.vals, g.details, g.no_data, p_now) as x
     )
     select p_rule.key, c.labels, c.value, p_rule.threshold,
            case when c.unchanged then c.kept_state else x.state end,
            case when c.unchanged then c.alert_id else x.alert_id end,
            coalesce(c.detail ->> 'summary', case when c.value is null then 'no data' end)
       from classified as c
-      -- Only a series that changes goes through the lifecycle, and writes: the condition on c alone gates the
-      -- call (offset 0 keeps the subquery whole, so the call is never made and then filtered).
-      left join lateral (
-          select y.state, y.alert_id
-            from monitoring.apply_observation(p_rule, c.labels, c.value, c.detail, c.no_data, p_now) as y
-           where not c.unchanged
-          offset 0
-      ) as x on true;
+      -- The fingerprint (monitoring.fingerprint, written out) only for a series that changed.
+      left join applied as x on x.fingerprint = case when not c.unchanged then pg_catalog.md5(c.labels::text) end;
 
     -- The rule works: its rule_error alert, if any, is resolved (under this rule's lock, as it was raised).
     perform monitoring.observe_engine_rule(

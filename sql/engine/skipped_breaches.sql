@@ -2,7 +2,7 @@
 -- rule before `before` since the series' rule_state row was last written, when it was written breaching. Those are
 -- the runs monitoring.evaluate_rule skipped the series in (a series that stays firing with the same value is
 -- written only when a repeat is due), so they are occurrences an open alert's row does not count yet:
--- monitoring.apply_observation adds them at the series' next write, and the CLI and the dashboard add them to an
+-- monitoring.apply_observations adds them at the series' next write, and the CLI and the dashboard add them to an
 -- open alert they show. 0 and null when there are none. Owner only.
 create or replace function monitoring.skipped_breaches(
     p_rule text, p_fingerprint text, p_before timestamptz default 'infinity'

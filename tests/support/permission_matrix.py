@@ -109,6 +109,7 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], bool, str | None]] = {
 # Engine internals, metric functions, triggers and owner-only jobs: nobody but the owner.
 for _name in (
     "apply_observation(monitoring.rules,jsonb,numeric,jsonb,boolean,timestamp with time zone)",
+    "apply_observations(monitoring.rules,jsonb[],numeric[],jsonb[],boolean[],timestamp with time zone)",
     "apply_retention(timestamp with time zone,integer,text)",
     "breaches(numeric,text,numeric)",
     "build_digest(timestamp with time zone)",
@@ -133,6 +134,7 @@ for _name in (
     "rollup_function_calls(timestamp with time zone)",
     "run_metric(monitoring.rules,timestamp with time zone)",
     "enqueue_notifications(uuid,text,timestamp with time zone)",
+    "enqueue_notifications_many(uuid[],text,timestamp with time zone)",
     "evaluate_rule(monitoring.rules,timestamp with time zone)",
     "evaluate_on_schedule()",
     "fingerprint(jsonb)",
