@@ -3,30 +3,12 @@ match, and an open alert whose state row is gone still found by its fingerprint.
 
 from __future__ import annotations
 
-from tests.support.engine_helpers import MIN, T0, alerts, evaluate
-
-LABELED_METRIC = """
-create table monitoring.test_labeled (labels jsonb not null, value numeric not null);
-create function monitoring.metric_test_labeled(p_rule monitoring.rules, p_now timestamptz)
-returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
-language sql stable set search_path = ''
-as $$
-    select t.value, t.labels, '{}'::jsonb, false from monitoring.test_labeled as t
-$$;
-insert into monitoring.rules (key, title, metric_function, comparison, threshold, severity)
-values ('labeled', 'Labeled', 'metric_test_labeled', '>', 5, 'high');
-"""
+from tests.support.engine_helpers import LABELED_METRIC, MIN, T0, alerts, evaluate, put_labeled
 
 
 def setup(conn, *series: tuple[str, float]) -> None:
     conn.execute(LABELED_METRIC)
-    put(conn, *series)
-
-
-def put(conn, *series: tuple[str, float]) -> None:
-    conn.execute("truncate monitoring.test_labeled")
-    for labels, value in series:
-        conn.execute("insert into monitoring.test_labeled values (%s::jsonb, %s)", (labels, value))
+    put_labeled(conn, *series)
 
 
 def open_alerts(conn) -> list[dict]:
@@ -45,7 +27,7 @@ def test_an_open_alert_whose_state_was_deleted_still_resolves_and_is_not_opened_
     stored = conn.execute("select count(*) from monitoring.rule_state where rule_key = 'labeled'").fetchone()[0]
     assert stored == 2
     conn.execute("delete from monitoring.rule_state where rule_key = 'labeled'")
-    put(conn, ('{"host": "a"}', 1), ('{"host": "b"}', 9), ('{"host": "c"}', 1))
+    put_labeled(conn, ('{"host": "a"}', 1), ('{"host": "b"}', 9), ('{"host": "c"}', 1))
     states = {r["labels"]["host"]: r["state"] for r in evaluate(conn, "labeled", T0 + 2 * MIN)}
     assert states == {"a": "resolved", "b": "firing", "c": "ok"}
     assert [a["metadata"]["labels"]["host"] for a in open_alerts(conn)] == ["b"]
@@ -56,7 +38,7 @@ def test_labels_equal_as_jsonb_but_printed_differently_are_two_series(conn):
     setup(conn, ('{"n": 1.0}', 9))
     [first] = evaluate(conn, "labeled", T0)
     assert first["state"] == "firing"
-    put(conn, ('{"n": 1}', 9))
+    put_labeled(conn, ('{"n": 1}', 9))
     rows = evaluate(conn, "labeled", T0 + MIN)
     # {"n": 1} is a new series (its own alert); {"n": 1.0} vanished from the metric with an open alert: no data.
     by_label = {str(r["labels"]): r["state"] for r in rows}

@@ -6,25 +6,13 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.support.engine_helpers import MIN, T0, alerts, evaluate
-
-LABELED_METRIC = """
-create table monitoring.test_labeled (labels jsonb not null, value numeric not null);
-create function monitoring.metric_test_labeled(p_rule monitoring.rules, p_now timestamptz)
-returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
-language sql stable set search_path = ''
-as $$
-    select t.value, t.labels, '{}'::jsonb, false from monitoring.test_labeled as t
-$$;
-insert into monitoring.rules (key, title, metric_function, comparison, threshold, severity, repeat_interval)
-values ('labeled', 'Labeled', 'metric_test_labeled', '>', 5, 'high', interval '2 minutes');
-"""
+from tests.support.engine_helpers import LABELED_METRIC, MIN, T0, alerts, evaluate, put_labeled
 
 
-def put(conn, *series: tuple[str, float]) -> None:
-    conn.execute("truncate monitoring.test_labeled")
-    for labels, value in series:
-        conn.execute("insert into monitoring.test_labeled values (%s::jsonb, %s)", (labels, value))
+def add_labeled_rule(conn) -> None:
+    """The labeled rule, repeating after 2 minutes (so one evaluation can open, resolve and repeat)."""
+    conn.execute(LABELED_METRIC)
+    conn.execute("update monitoring.rules set repeat_interval = interval '2 minutes' where key = 'labeled'")
 
 
 def events_by_host(conn) -> dict[str, set[str]]:
@@ -39,8 +27,8 @@ def events_by_host(conn) -> dict[str, set[str]]:
 
 
 def test_a_series_the_metric_returns_twice_is_one_series_with_one_alert(conn):
-    conn.execute(LABELED_METRIC)
-    put(conn, ('{"host": "a"}', 9), ('{"host": "a"}', 9))
+    add_labeled_rule(conn)
+    put_labeled(conn, ('{"host": "a"}', 9), ('{"host": "a"}', 9))
     rows = evaluate(conn, "labeled", T0)
     assert [r["state"] for r in rows] == ["firing", "firing"]
     assert len({r["alert_id"] for r in rows}) == 1
@@ -50,12 +38,12 @@ def test_a_series_the_metric_returns_twice_is_one_series_with_one_alert(conn):
 
 
 def test_one_evaluation_opens_resolves_and_repeats_each_alert_with_its_own_event(conn):
-    conn.execute(LABELED_METRIC)
-    put(conn, ('{"host": "b"}', 9), ('{"host": "c"}', 9))
+    add_labeled_rule(conn)
+    put_labeled(conn, ('{"host": "b"}', 9), ('{"host": "c"}', 9))
     evaluate(conn, "labeled", T0)
     assert events_by_host(conn) == {"b": {"firing"}, "c": {"firing"}}
     # Three minutes on: a starts firing, b recovers, c still firing past its 2-minute repeat interval.
-    put(conn, ('{"host": "a"}', 9), ('{"host": "b"}', 1), ('{"host": "c"}', 8))
+    put_labeled(conn, ('{"host": "a"}', 9), ('{"host": "b"}', 1), ('{"host": "c"}', 8))
     states = {r["labels"]["host"]: r["state"] for r in evaluate(conn, "labeled", T0 + 3 * MIN)}
     assert states == {"a": "firing", "b": "resolved", "c": "firing"}
     assert events_by_host(conn) == {"a": {"firing"}, "b": {"firing", "resolved"}, "c": {"firing", "repeat"}}

@@ -25,6 +25,28 @@ $$;
 """
 
 
+# A rule with one series per row of monitoring.test_labeled (labels, value), threshold > 5: series come and go as
+# the rows do.
+LABELED_METRIC = """
+create table monitoring.test_labeled (labels jsonb not null, value numeric not null);
+create function monitoring.metric_test_labeled(p_rule monitoring.rules, p_now timestamptz)
+returns table (value numeric, labels jsonb, detail jsonb, no_data boolean)
+language sql stable set search_path = ''
+as $$
+    select t.value, t.labels, '{}'::jsonb, false from monitoring.test_labeled as t
+$$;
+insert into monitoring.rules (key, title, metric_function, comparison, threshold, severity)
+values ('labeled', 'Labeled', 'metric_test_labeled', '>', 5, 'high');
+"""
+
+
+def put_labeled(conn: psycopg.Connection, *series: tuple[str, float]) -> None:
+    """The labeled rule's series from now on: (labels as JSON text, value) each."""
+    conn.execute("truncate monitoring.test_labeled")
+    for labels, value in series:
+        conn.execute("insert into monitoring.test_labeled values (%s::jsonb, %s)", (labels, value))
+
+
 def add_test_rule(
     conn: psycopg.Connection,
     *,
